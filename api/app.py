@@ -1,0 +1,64 @@
+"""The FastAPI application: ``create_app(settings)``; nothing connects at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from api import errors
+from api.routes import sessions
+from api.state import AppState
+from rules import Session
+from store.engine import create_engine, session_factory
+from store.settings import Settings
+
+
+class Batch(BaseModel):
+    sessions: list[Session]
+
+
+def _openapi_with_bodies(app: FastAPI) -> dict[str, Any]:
+    """Routes read their bodies by hand (limits first); publish the body schemas anyway."""
+    if app.openapi_schema is None:
+        from fastapi.openapi.utils import get_openapi
+
+        schema = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for model in (Session, Batch):
+            body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(body.pop("$defs", {}))
+            components[model.__name__] = body
+        app.openapi_schema = schema
+    return app.openapi_schema
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings)
+        app.state.sj = AppState(settings=settings, engine=engine, sessions=session_factory(engine))
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="session-judge",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(sessions.router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.openapi = lambda: _openapi_with_bodies(app)  # type: ignore[method-assign]
+    return app

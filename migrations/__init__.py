@@ -1,0 +1,1 @@
+"""Alembic environment and revisions; ``store.migrate`` runs them."""

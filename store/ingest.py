@@ -1,0 +1,193 @@
+"""Storing submitted sessions: idempotent on (project, session_id), one transaction.
+
+``prepare`` does the pure work (metrics, llm-call rows, the normalized document and its
+hash) outside any transaction; ``ingest`` writes a batch of prepared sessions with a few
+bulk statements and answers one outcome per item. Callers commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+
+from rules import LoopThresholds, Session, compute_metrics, llm_call_records
+from rules.schemas import LlmCallRecord, SessionMetrics
+from store.models import LlmCall, SessionEvents, SessionRow
+
+Status = Literal["created", "duplicate", "replaced", "conflict"]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedSession:
+    session: Session
+    metrics: SessionMetrics
+    llm_calls: list[LlmCallRecord]
+    events: list[dict[str, Any]]
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOutcome:
+    session_id: str
+    status: Status
+    pk: int | None = None
+
+
+def prepare(session: Session, thresholds: LoopThresholds | None = None) -> PreparedSession:
+    events = [e.model_dump(mode="json", exclude_defaults=True) for e in session.events]
+    header = session.model_dump(mode="json", exclude={"events"})
+    digest = hashlib.sha256(orjson.dumps([header, events], option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return PreparedSession(
+        session=session,
+        metrics=compute_metrics(session, thresholds),
+        llm_calls=llm_call_records(session),
+        events=events,
+        content_hash=digest,
+    )
+
+
+def _main_model(calls: list[LlmCallRecord]) -> tuple[str | None, str | None]:
+    """The (provider, model) the session used most: what filters and trends group by."""
+    counts = Counter((c.provider, c.model) for c in calls if c.model)
+    if not counts:
+        return None, None
+    return counts.most_common(1)[0][0]
+
+
+def _session_values(project_id: int, item: PreparedSession, now: datetime) -> dict[str, Any]:
+    s = item.session
+    first_ts = s.events[0].ts if s.events else None
+    provider, model = _main_model(item.llm_calls)
+    return {
+        "project_id": project_id,
+        "session_id": s.session_id,
+        "content_hash": item.content_hash,
+        "source": s.source,
+        "client_version": s.client_version,
+        "user_id": s.user_id,
+        "mode": s.mode,
+        "model": model,
+        "provider": provider,
+        "started_at": s.started_at,
+        "ended_at": s.ended_at,
+        "occurred_at": s.started_at or first_ts or now,
+        "end_reason": s.end_reason,
+        "attributes": s.attributes,
+        "event_count": len(s.events),
+        "stuck": item.metrics.loops.stuck,
+        "metrics": item.metrics.model_dump(mode="json"),
+        "judge_status": "pending",
+        "judge_reason": None,
+        "status_changed_at": now,
+        "received_at": now,
+        "updated_at": now,
+    }
+
+
+def _call_values(project_id: int, pk: int, calls: list[LlmCallRecord]) -> list[dict[str, Any]]:
+    return [{"project_id": project_id, "session_pk": pk, **c.model_dump()} for c in calls]
+
+
+def _insert(db: DbSession) -> Any:
+    dialect = db.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(SessionRow)
+
+
+async def _existing(db: DbSession, project_id: int, ids: list[str]) -> dict[str, tuple[int, str]]:
+    rows = await db.execute(
+        select(SessionRow.session_id, SessionRow.pk, SessionRow.content_hash).where(
+            SessionRow.project_id == project_id, SessionRow.session_id.in_(ids)
+        )
+    )
+    return {sid: (pk, digest) for sid, pk, digest in rows}
+
+
+async def _write_children(
+    db: DbSession, project_id: int, stored: list[tuple[int, PreparedSession]]
+) -> None:
+    if not stored:
+        return
+    await db.execute(
+        insert(SessionEvents),
+        [{"session_pk": pk, "project_id": project_id, "events": it.events} for pk, it in stored],
+    )
+    calls = [row for pk, it in stored for row in _call_values(project_id, pk, it.llm_calls)]
+    if calls:
+        await db.execute(insert(LlmCall), calls)
+
+
+async def _replace(db: DbSession, project_id: int, pk: int, item: PreparedSession) -> None:
+    now = datetime.now(UTC)
+    values = _session_values(project_id, item, now)
+    values.pop("received_at")
+    await db.execute(update(SessionRow).where(SessionRow.pk == pk).values(**values))
+    await db.execute(delete(LlmCall).where(LlmCall.session_pk == pk))
+    await db.execute(delete(SessionEvents).where(SessionEvents.session_pk == pk))
+    await _write_children(db, project_id, [(pk, item)])
+
+
+async def ingest(
+    db: DbSession, project_id: int, items: list[PreparedSession], *, replace: bool = False
+) -> list[IngestOutcome]:
+    """Store what is new, answer duplicates and conflicts, replace when asked."""
+    known = await _existing(db, project_id, [it.session.session_id for it in items])
+    outcomes: dict[int, IngestOutcome] = {}
+    fresh: dict[str, tuple[int, PreparedSession]] = {}
+    for index, item in enumerate(items):
+        sid = item.session.session_id
+        if sid in fresh:  # the same id twice in one batch: compare with the first
+            first = fresh[sid][1]
+            same = first.content_hash == item.content_hash
+            outcomes[index] = IngestOutcome(sid, "duplicate" if same else "conflict")
+        elif sid in known:
+            pk, digest = known[sid]
+            if digest == item.content_hash:
+                outcomes[index] = IngestOutcome(sid, "duplicate", pk)
+            elif replace:
+                await _replace(db, project_id, pk, item)
+                known[sid] = (pk, item.content_hash)
+                outcomes[index] = IngestOutcome(sid, "replaced", pk)
+            else:
+                outcomes[index] = IngestOutcome(sid, "conflict", pk)
+        else:
+            fresh[sid] = (index, item)
+    outcomes.update(await _insert_fresh(db, project_id, list(fresh.values()), replace))
+    return [outcomes[i] for i in range(len(items))]
+
+
+async def _insert_fresh(
+    db: DbSession, project_id: int, fresh: list[tuple[int, PreparedSession]], replace: bool
+) -> dict[int, IngestOutcome]:
+    if not fresh:
+        return {}
+    now = datetime.now(UTC)
+    stmt = (
+        _insert(db)
+        .on_conflict_do_nothing(index_elements=["project_id", "session_id"])
+        .returning(SessionRow.session_id, SessionRow.pk)
+    )
+    rows = [_session_values(project_id, it, now) for _, it in fresh]
+    inserted = dict((await db.execute(stmt, rows)).all())
+    outcomes: dict[int, IngestOutcome] = {}
+    stored: list[tuple[int, PreparedSession]] = []
+    raced: list[tuple[int, PreparedSession]] = []
+    for index, item in fresh:
+        pk = inserted.get(item.session.session_id)
+        if pk is None:
+            raced.append((index, item))
+        else:
+            stored.append((pk, item))
+            outcomes[index] = IngestOutcome(item.session.session_id, "created", pk)
+    await _write_children(db, project_id, stored)
+    if raced:  # another request stored the same id between our read and our insert
+        again = await ingest(db, project_id, [it for _, it in raced], replace=replace)
+        outcomes.update({index: o for (index, _), o in zip(raced, again, strict=True)})
+    return outcomes
