@@ -10,10 +10,9 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from api import errors
-from api.routes import sessions
-from api.state import AppState
+from api.routes import runs, sessions, verdicts
+from api.state import app_state
 from rules import Session
-from store.engine import create_engine, session_factory
 from store.settings import Settings
 
 
@@ -41,12 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings)
-        app.state.sj = AppState(settings=settings, engine=engine, sessions=session_factory(engine))
-        try:
+        async with app_state(settings) as state:
+            app.state.sj = state
             yield
-        finally:
-            await engine.dispose()
 
     app = FastAPI(
         title="session-judge",
@@ -55,6 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(sessions.router)
+    app.include_router(verdicts.router)
+    app.include_router(runs.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

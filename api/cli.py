@@ -46,6 +46,50 @@ def migrate_command() -> None:
     console.print(f"migrated {settings.database_url.split('@')[-1]}")
 
 
+@app.command()
+def worker(
+    burst: Annotated[bool, typer.Option(help="Exit once the queue is empty.")] = False,
+) -> None:
+    """Run an arq judge worker on SESSION_JUDGE_REDIS_URL (jobs and the minute sweep)."""
+    from arq.worker import run_worker
+
+    from workers.arq_worker import WorkerSettings, redis_settings
+
+    settings = Settings()
+    run_worker(
+        WorkerSettings,  # type: ignore[arg-type]
+        redis_settings=redis_settings(settings),
+        max_jobs=settings.judge_concurrency,
+        burst=burst,
+    )
+
+
+@app.command()
+def reprocess(
+    prompt: Annotated[str, typer.Option(help="Prompt version, e.g. outcome/v2.")],
+    project: Annotated[str, typer.Option(help="Project name.")],
+    time_from: Annotated[str | None, typer.Option("--from", help="RFC 3339.")] = None,
+    time_to: Annotated[str | None, typer.Option("--to", help="RFC 3339.")] = None,
+    source: Annotated[str | None, typer.Option()] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    end_reason: Annotated[str | None, typer.Option()] = None,
+    stuck: Annotated[bool | None, typer.Option()] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Judge identical inputs again.")] = False,
+) -> None:
+    """Judge the matching sessions again with a prompt version, with a progress bar."""
+    from api.reprocess import reprocess as run
+
+    candidates = {"from": time_from, "to": time_to, "source": source, "model": model,
+                  "end_reason": end_reason, "stuck": stuck}  # fmt: skip
+    filter_doc = {k: v for k, v in candidates.items() if v is not None}
+    try:
+        asyncio.run(run(Settings(), project, prompt, filter_doc, dry_run=dry_run, force=force))
+    except (KeyError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
 @keys.command("create")
 def keys_create(
     project: Annotated[str, typer.Option(help="Project name (created if new).")],
@@ -72,3 +116,7 @@ def keys_create(
         raise typer.BadParameter(str(exc), param_hint="--scope") from exc
     console.print(f"created key {name!r} for project {project!r} with scopes {sorted(set(scope))}")
     print(secret)
+
+
+if __name__ == "__main__":
+    app()

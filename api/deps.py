@@ -41,8 +41,12 @@ async def _principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("missing bearer API key", headers={"WWW-Authenticate": "Bearer"})
-    async with state.sessions() as db:
-        principal = await authenticate(db, credentials.credentials)
+    principal = state.principals.get(credentials.credentials)
+    if principal is None:
+        async with state.sessions() as db:
+            principal = await authenticate(db, credentials.credentials)
+        if principal is not None:
+            state.principals[credentials.credentials] = principal
     if principal is None:
         raise Unauthorized("unknown or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return principal
@@ -61,3 +65,4 @@ def require(scope: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
 Ingest = Annotated[Principal, Depends(require("ingest"))]
 Reader = Annotated[Principal, Depends(require("read"))]
+Admin = Annotated[Principal, Depends(require("admin"))]

@@ -17,3 +17,4 @@ TimeTo = Annotated[UtcTime | None, Query(alias="to", description="RFC 3339 or ep
 # Text a database can store: no NUL characters, a bounded length.
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$", max_length=256)]
 SessionIdPath = Annotated[Text, Path(description="The client-chosen session id.")]
+RunIdPath = Annotated[int, Path(ge=1, le=2**31 - 1, description="A run id.")]

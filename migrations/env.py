@@ -8,8 +8,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from store.base import Base
 from store import models  # noqa: F401  (registers the tables on Base.metadata)
+from store.base import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -182,7 +182,7 @@ def compute_metrics(session: Session, thresholds: LoopThresholds | None = None) 
 
 
 def _record(seq: int, call: Event) -> LlmCallRecord:
-    return LlmCallRecord(
+    return LlmCallRecord.model_construct(
         seq=seq,
         ts=call.ts,
         provider=call.provider,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -58,24 +58,22 @@ def as_utc(value: datetime) -> datetime:
 
 
 class _Model(BaseModel):
-    """Unknown fields are collected into ``attributes`` instead of being rejected."""
+    """Unknown fields are collected into ``attributes`` instead of being rejected.
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    Pydantic keeps them as extras (fast, in Rust); one cheap pass moves them over.
+    """
 
-    @model_validator(mode="before")
-    @classmethod
-    def _collect_unknown(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        unknown = [k for k in data if k not in cls.model_fields]
-        if not unknown:
-            return data
-        known = {k: v for k, v in data.items() if k in cls.model_fields}
-        attributes = dict(known.get("attributes") or {})
-        for key in unknown:
-            attributes.setdefault(key, data[key])
-        known["attributes"] = attributes
-        return known
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    attributes: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _extras_to_attributes(self) -> Self:
+        extra = self.__pydantic_extra__
+        if extra:
+            self.attributes = {**extra, **self.attributes}
+            self.__pydantic_extra__ = {}
+        return self
 
 
 class Event(_Model):
@@ -122,7 +120,6 @@ class Event(_Model):
     rating: Literal["up", "down"] | None = None
     comment: str | None = None
     user_id: str | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
 
     _ts_before = field_validator("ts", mode="before")(parse_timestamp)
 
@@ -160,7 +157,6 @@ class Session(_Model):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: EndReason | None = None
-    attributes: dict[str, Any] = Field(default_factory=dict)
     events: list[Event] = Field(default_factory=list)
 
     _times_before = field_validator("started_at", "ended_at", mode="before")(parse_timestamp)

@@ -93,7 +93,7 @@ def _session_values(project_id: int, item: PreparedSession, now: datetime) -> di
 
 
 def _call_values(project_id: int, pk: int, calls: list[LlmCallRecord]) -> list[dict[str, Any]]:
-    return [{"project_id": project_id, "session_pk": pk, **c.model_dump()} for c in calls]
+    return [{"project_id": project_id, "session_pk": pk, **c.__dict__} for c in calls]
 
 
 def _insert(db: DbSession) -> Any:
@@ -102,6 +102,8 @@ def _insert(db: DbSession) -> Any:
 
 
 async def _existing(db: DbSession, project_id: int, ids: list[str]) -> dict[str, tuple[int, str]]:
+    if not ids:
+        return {}
     rows = await db.execute(
         select(SessionRow.session_id, SessionRow.pk, SessionRow.content_hash).where(
             SessionRow.project_id == project_id, SessionRow.session_id.in_(ids)
@@ -137,36 +139,44 @@ async def _replace(db: DbSession, project_id: int, pk: int, item: PreparedSessio
 async def ingest(
     db: DbSession, project_id: int, items: list[PreparedSession], *, replace: bool = False
 ) -> list[IngestOutcome]:
-    """Store what is new, answer duplicates and conflicts, replace when asked."""
-    known = await _existing(db, project_id, [it.session.session_id for it in items])
-    outcomes: dict[int, IngestOutcome] = {}
-    fresh: dict[str, tuple[int, PreparedSession]] = {}
+    """Store what is new, answer duplicates and conflicts, replace when asked.
+
+    New sessions are the common case, so they are inserted first (``ON CONFLICT DO
+    NOTHING``); only ids that were already there are read back and compared.
+    """
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first.setdefault(item.session.session_id, index)
+    unique = [(index, items[index]) for index in first.values()]
+    inserted = await _insert_new(db, project_id, unique)
+    known = await _existing(
+        db,
+        project_id,
+        [it.session.session_id for _, it in unique if it.session.session_id not in inserted],
+    )
+    outcomes: list[IngestOutcome] = []
     for index, item in enumerate(items):
         sid = item.session.session_id
-        if sid in fresh:  # the same id twice in one batch: compare with the first
-            first = fresh[sid][1]
-            same = first.content_hash == item.content_hash
-            outcomes[index] = IngestOutcome(sid, "duplicate" if same else "conflict")
-        elif sid in known:
-            pk, digest = known[sid]
-            if digest == item.content_hash:
-                outcomes[index] = IngestOutcome(sid, "duplicate", pk)
-            elif replace:
-                await _replace(db, project_id, pk, item)
-                known[sid] = (pk, item.content_hash)
-                outcomes[index] = IngestOutcome(sid, "replaced", pk)
-            else:
-                outcomes[index] = IngestOutcome(sid, "conflict", pk)
+        if sid in inserted and first[sid] == index:
+            outcomes.append(IngestOutcome(sid, "created", inserted[sid]))
+            continue
+        pk, digest = known[sid] if sid in known else (inserted[sid], items[first[sid]].content_hash)
+        if digest == item.content_hash:
+            outcomes.append(IngestOutcome(sid, "duplicate", pk))
+        elif replace and first[sid] == index:
+            await _replace(db, project_id, pk, item)
+            known[sid] = (pk, item.content_hash)
+            outcomes.append(IngestOutcome(sid, "replaced", pk))
         else:
-            fresh[sid] = (index, item)
-    outcomes.update(await _insert_fresh(db, project_id, list(fresh.values()), replace))
-    return [outcomes[i] for i in range(len(items))]
+            outcomes.append(IngestOutcome(sid, "conflict", pk))
+    return outcomes
 
 
-async def _insert_fresh(
-    db: DbSession, project_id: int, fresh: list[tuple[int, PreparedSession]], replace: bool
-) -> dict[int, IngestOutcome]:
-    if not fresh:
+async def _insert_new(
+    db: DbSession, project_id: int, unique: list[tuple[int, PreparedSession]]
+) -> dict[str, int]:
+    """Insert every session whose id is new; answer {session_id: pk} of those inserted."""
+    if not unique:
         return {}
     now = datetime.now(UTC)
     stmt = (
@@ -174,20 +184,15 @@ async def _insert_fresh(
         .on_conflict_do_nothing(index_elements=["project_id", "session_id"])
         .returning(SessionRow.session_id, SessionRow.pk)
     )
-    rows = [_session_values(project_id, it, now) for _, it in fresh]
-    inserted = dict((await db.execute(stmt, rows)).all())
-    outcomes: dict[int, IngestOutcome] = {}
-    stored: list[tuple[int, PreparedSession]] = []
-    raced: list[tuple[int, PreparedSession]] = []
-    for index, item in fresh:
-        pk = inserted.get(item.session.session_id)
-        if pk is None:
-            raced.append((index, item))
-        else:
-            stored.append((pk, item))
-            outcomes[index] = IngestOutcome(item.session.session_id, "created", pk)
-    await _write_children(db, project_id, stored)
-    if raced:  # another request stored the same id between our read and our insert
-        again = await ingest(db, project_id, [it for _, it in raced], replace=replace)
-        outcomes.update({index: o for (index, _), o in zip(raced, again, strict=True)})
-    return outcomes
+    rows = [_session_values(project_id, it, now) for _, it in unique]
+    inserted: dict[str, int] = dict((await db.execute(stmt, rows)).all())
+    await _write_children(
+        db,
+        project_id,
+        [
+            (inserted[it.session.session_id], it)
+            for _, it in unique
+            if it.session.session_id in inserted
+        ],
+    )
+    return inserted

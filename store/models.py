@@ -75,6 +75,7 @@ class SessionRow(Base):
     metrics: Mapped[dict[str, Any]] = mapped_column(Doc)
     judge_status: Mapped[str] = mapped_column(String(16))
     judge_reason: Mapped[str | None] = mapped_column(Text)
+    judge_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -121,3 +122,89 @@ class LlmCall(Base):
     output_tokens: Mapped[int] = mapped_column(BigId)
     cache_read_tokens: Mapped[int] = mapped_column(BigId)
     cost_usd: Mapped[float] = mapped_column(Float)
+
+
+class PromptVersion(Base):
+    """A prompt version seen by this deployment, pinned by its content hash.
+
+    Prompts are files of the deployment, not of a project, so this table has no
+    ``project_id``.
+    """
+
+    __tablename__ = "prompt_versions"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    registered_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    first_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class VerdictRow(Base):
+    """One judgement, append-only. "Current" is the newest per session and prompt."""
+
+    __tablename__ = "verdicts"
+    __table_args__ = (
+        Index("ix_verdicts_session_prompt", "session_pk", "prompt", "created_at"),
+        Index("ix_verdicts_project_created", "project_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    session_pk: Mapped[int] = mapped_column(BigId, ForeignKey("sessions.pk", ondelete="CASCADE"))
+    prompt: Mapped[str] = mapped_column(String(128))
+    prompt_hash: Mapped[str] = mapped_column(String(64))
+    judge_model: Mapped[str] = mapped_column(String(256))
+    input_hash: Mapped[str] = mapped_column(String(64))
+    # Same session, prompt, model, input and run: one verdict, however many workers race.
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
+    termination: Mapped[str] = mapped_column(String(16))
+    helpfulness: Mapped[str] = mapped_column(String(24))
+    confidence: Mapped[float] = mapped_column(Float)
+    user_sentiment: Mapped[str] = mapped_column(String(16))
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[list[int]] = mapped_column(JSON)
+    input_tokens: Mapped[int] = mapped_column(Integer)
+    output_tokens: Mapped[int] = mapped_column(Integer)
+    cost_usd: Mapped[float] = mapped_column(Float)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    attempts: Mapped[int] = mapped_column(Integer)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), index=True)
+    raw: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Run(Base):
+    """A reprocessing run: judge every matching session with one prompt version."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    prompt: Mapped[str] = mapped_column(String(128))
+    filter: Mapped[dict[str, Any]] = mapped_column(JSON)
+    force: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RunItem(Base):
+    """One session of a run and how it went; a run's counts are derived from these."""
+
+    __tablename__ = "run_items"
+    __table_args__ = (Index("ix_run_items_status", "status", "updated_at"),)
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    session_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    input_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    output_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

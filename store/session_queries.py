@@ -47,12 +47,13 @@ class SessionFilter:
         return stmt.where(*conditions)
 
 
-def encode_cursor(row: SessionRow) -> str:
-    raw = orjson.dumps([row.occurred_at.isoformat(), row.pk])
+def encode_pair(at: datetime, key: int) -> str:
+    """An opaque cursor for keyset pagination over (time, id)."""
+    raw = orjson.dumps([at.isoformat(), key])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, int]:
+def decode_pair(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         stamp, pk = orjson.loads(raw)
@@ -84,7 +85,7 @@ async def list_sessions(
     """Newest first; the cursor is the (occurred_at, pk) of the last row served."""
     stmt = filters.apply(select(SessionRow).where(SessionRow.project_id == project_id))
     if cursor:
-        at, pk = decode_cursor(cursor)
+        at, pk = decode_pair(cursor)
         stmt = stmt.where(
             or_(
                 SessionRow.occurred_at < at,
@@ -95,4 +96,5 @@ async def list_sessions(
     rows = (await db.scalars(stmt)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode_cursor(rows[-1]) if more and rows else None
+    last = rows[-1] if rows else None
+    return rows, encode_pair(last.occurred_at, last.pk) if more and last else None

@@ -13,8 +13,10 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from api.app import create_app
+from api.state import AppState
 from store.engine import create_engine, session_factory
 from store.keys import create_key
 from store.migrate import upgrade_async
@@ -23,6 +25,8 @@ from store.settings import Settings
 PG_ADMIN = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_HOST = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+pytest_plugins = ["tests.fakellm"]
 
 
 @pytest.fixture(scope="session")
@@ -53,12 +57,23 @@ class Api:
     client: httpx.AsyncClient
     settings: Settings
     new_key: Callable[..., Awaitable[str]]
+    app: FastAPI
 
     def auth(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}"}
 
+    @property
+    def state(self) -> AppState:
+        state: AppState = self.app.state.sj
+        return state
 
-async def _serve(url: str, **overrides: object) -> AsyncIterator[Api]:
+    async def settle(self) -> None:
+        """Wait until the in-process jobs queued so far have run."""
+        await self.state.queue.drain()  # type: ignore[attr-defined]
+
+
+async def serve_api(url: str, **overrides: object) -> AsyncIterator[Api]:
+    """The app on ``url`` with settings ``overrides``, through its ASGI interface."""
     settings = Settings(database_url=url, **overrides)  # type: ignore[arg-type]
     app = create_app(settings)
     engine = create_engine(settings)
@@ -75,19 +90,19 @@ async def _serve(url: str, **overrides: object) -> AsyncIterator[Api]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://sj.test") as client:
-            yield Api(client, settings, new_key)
+            yield Api(client, settings, new_key, app)
     await engine.dispose()
 
 
 @pytest.fixture(scope="session")
 async def pg_api(pg_url: str) -> AsyncIterator[Api]:
-    async for api in _serve(pg_url):
+    async for api in serve_api(pg_url):
         yield api
 
 
 @pytest.fixture(scope="session")
 async def sqlite_api(sqlite_url: str) -> AsyncIterator[Api]:
-    async for api in _serve(sqlite_url):
+    async for api in serve_api(sqlite_url):
         yield api
 
 

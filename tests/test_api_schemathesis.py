@@ -24,7 +24,7 @@ def live(pg_url: str) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 async def live_key(pg_api: Api) -> str:
-    return await pg_api.new_key("ingest", "read")
+    return await pg_api.new_key("ingest", "read", "admin")
 
 
 @schema.parametrize()

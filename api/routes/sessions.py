@@ -5,15 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from api.deps import Db, Ingest, Reader, app_state
 from api.errors import ERROR_RESPONSES, NotFound, ServiceError, field_error
 from api.params import SessionIdPath, Text, TimeFrom, TimeTo
 from api.payload import parse_batch, parse_session, read_json
-from api.schemas import BatchResult, EventsOut, IngestResult, SessionOut, SessionPage
+from api.schemas import (
+    BatchResult,
+    EventsOut,
+    IngestResult,
+    SessionOut,
+    SessionPage,
+    VerdictOut,
+)
 from api.state import AppState
 from store.ingest import IngestOutcome, PreparedSession, ingest, prepare
 from store.session_queries import BadCursor, SessionFilter, get_events, get_session, list_sessions
+from store.verdicts import session_verdicts
+from workers.sweep import enqueue_sessions
 
 router = APIRouter(prefix="/v1", tags=["sessions"], responses=ERROR_RESPONSES)
 State = Annotated[AppState, Depends(app_state)]
@@ -38,6 +48,15 @@ def _result(outcome: IngestOutcome) -> IngestResult:
         error="Conflict",
         detail="different content under a known session_id; ?replace=true replaces it",
     )
+
+
+async def _commit_and_enqueue(
+    db: DbSession, state: AppState, outcomes: list[IngestOutcome]
+) -> None:
+    """Jobs go out only after the rows they refer to are committed (the outbox)."""
+    await db.commit()
+    fresh = [o.pk for o in outcomes if o.status in ("created", "replaced") and o.pk is not None]
+    await enqueue_sessions(state.jobs, fresh)
 
 
 def _rejected(exc: ServiceError) -> IngestResult:
@@ -70,6 +89,7 @@ async def submit_session(
     [outcome] = await ingest(
         db, principal.project_id, [prepare(session, state.thresholds)], replace=replace
     )
+    await _commit_and_enqueue(db, state, [outcome])
     result = _result(outcome)
     response.status_code = result.status_code
     return result
@@ -85,10 +105,10 @@ async def submit_batch(
     prepared: list[PreparedSession] = [
         prepare(p, state.thresholds) for p in parsed if not isinstance(p, ServiceError)
     ]
-    outcomes = iter(await ingest(db, principal.project_id, prepared, replace=replace))
-    items = [
-        _rejected(p) if isinstance(p, ServiceError) else _result(next(outcomes)) for p in parsed
-    ]
+    outcomes = await ingest(db, principal.project_id, prepared, replace=replace)
+    await _commit_and_enqueue(db, state, outcomes)
+    stored = iter(outcomes)
+    items = [_rejected(p) if isinstance(p, ServiceError) else _result(next(stored)) for p in parsed]
     counts = {s: sum(1 for i in items if i.status == s) for s in _CODES.keys() | {"rejected"}}
     return BatchResult(
         items=items,
@@ -127,7 +147,10 @@ async def read_session(session_id: SessionIdPath, db: Db, principal: Reader) -> 
     row = await get_session(db, principal.project_id, session_id)
     if row is None:
         raise NotFound(f"no session {session_id!r} in this project")
-    return SessionOut.of(row)
+    verdicts = await session_verdicts(db, principal.project_id, row.pk)
+    return SessionOut.of(row).model_copy(
+        update={"verdicts": [VerdictOut.of(v, session_id) for v in verdicts]}
+    )
 
 
 @router.get("/sessions/{session_id}/events")

@@ -1,0 +1,125 @@
+"""Verdict storage and reads: append-only; "current" is the newest per session and prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+
+from store.models import VerdictRow
+from store.session_queries import decode_pair, encode_pair
+
+
+def dedupe_key(
+    session_pk: int, prompt: str, model: str, input_hash: str, run_id: int | None
+) -> str:
+    return f"{session_pk}:{prompt}:{model}:{input_hash}:{run_id or ''}"
+
+
+async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
+    """Append a verdict; None when the same judgement is already stored (a raced job)."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (
+        dialect.insert(VerdictRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(VerdictRow.id)
+    )
+    return (await db.execute(stmt)).scalar_one_or_none()
+
+
+async def find_same_judgement(
+    db: DbSession, session_pk: int, prompt: str, model: str, input_hash: str
+) -> VerdictRow | None:
+    """An earlier verdict on exactly this input, prompt and model (no new call needed)."""
+    return await db.scalar(
+        select(VerdictRow)
+        .where(
+            VerdictRow.session_pk == session_pk,
+            VerdictRow.prompt == prompt,
+            VerdictRow.judge_model == model,
+            VerdictRow.input_hash == input_hash,
+        )
+        .order_by(VerdictRow.created_at.desc())
+        .limit(1)
+    )
+
+
+async def session_verdicts(db: DbSession, project_id: int, session_pk: int) -> list[VerdictRow]:
+    rows = await db.scalars(
+        select(VerdictRow)
+        .where(VerdictRow.project_id == project_id, VerdictRow.session_pk == session_pk)
+        .order_by(VerdictRow.created_at.desc(), VerdictRow.id.desc())
+    )
+    return list(rows)
+
+
+async def tokens_used_since(db: DbSession, project_id: int, since: datetime) -> int:
+    total = await db.scalar(
+        select(
+            func.coalesce(func.sum(VerdictRow.input_tokens + VerdictRow.output_tokens), 0)
+        ).where(VerdictRow.project_id == project_id, VerdictRow.created_at >= since)
+    )
+    return int(total or 0)
+
+
+def start_of_day(now: datetime) -> datetime:
+    return now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictFilter:
+    termination: str | None = None
+    helpfulness: str | None = None
+    prompt: str | None = None
+    judge_model: str | None = None
+    min_confidence: float | None = None
+    max_confidence: float | None = None
+    time_from: datetime | None = None
+    time_to: datetime | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        conditions = [
+            column == value
+            for column, value in (
+                (VerdictRow.termination, self.termination),
+                (VerdictRow.helpfulness, self.helpfulness),
+                (VerdictRow.prompt, self.prompt),
+                (VerdictRow.judge_model, self.judge_model),
+            )
+            if value is not None
+        ]
+        if self.min_confidence is not None:
+            conditions.append(VerdictRow.confidence >= self.min_confidence)
+        if self.max_confidence is not None:
+            conditions.append(VerdictRow.confidence <= self.max_confidence)
+        if self.time_from is not None:
+            conditions.append(VerdictRow.created_at >= self.time_from)
+        if self.time_to is not None:
+            conditions.append(VerdictRow.created_at < self.time_to)
+        return stmt.where(*conditions)
+
+
+async def list_verdicts(
+    db: DbSession, project_id: int, filters: VerdictFilter, limit: int, cursor: str | None
+) -> tuple[Sequence[VerdictRow], str | None]:
+    stmt = filters.apply(select(VerdictRow).where(VerdictRow.project_id == project_id))
+    if cursor:
+        at, last_id = decode_pair(cursor)
+        stmt = stmt.where(
+            or_(
+                VerdictRow.created_at < at,
+                and_(VerdictRow.created_at == at, VerdictRow.id < last_id),
+            )
+        )
+    stmt = stmt.order_by(VerdictRow.created_at.desc(), VerdictRow.id.desc()).limit(limit + 1)
+    rows = (await db.scalars(stmt)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    return rows, encode_pair(last.created_at, last.id) if more and last else None

@@ -1,0 +1,258 @@
+"""The judge job: one session, one prompt version, one verdict (or a stated reason why not).
+
+The LLM call happens outside any transaction: the job reads what it needs, lets the
+connection go, asks the judge, and writes the outcome in a second short transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select, update
+
+from judge import (
+    JudgeFailed,
+    Prompt,
+    RenderedTranscript,
+    count_tokens,
+    estimate_cost,
+    offline_verdict,
+    render_transcript,
+)
+from rules import Session, SessionMetrics
+from store.models import Run, RunItem, SessionEvents, SessionRow
+from store.prompt_pins import mark_used
+from store.verdicts import (
+    dedupe_key,
+    find_same_judgement,
+    insert_verdict,
+    start_of_day,
+    tokens_used_since,
+)
+from workers.context import JobContext
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a judgement ended: ``judged``, ``skipped`` or ``failed``, and why."""
+
+    status: str
+    reason: str | None = None
+    values: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    row: SessionRow
+    session: Session
+    metrics: SessionMetrics
+    run_status: str | None
+    run_force: bool
+    tokens_today: int
+
+
+def sampled_in(session_id: str, rate: float) -> bool:
+    """Deterministic sampling: the same session is always in or always out."""
+    if rate >= 1.0:
+        return True
+    bucket = int.from_bytes(hashlib.sha256(session_id.encode()).digest()[:8], "big")
+    return bucket / 2**64 < rate
+
+
+def _selection_reason(ctx: JobContext, row: SessionRow) -> str | None:
+    s = ctx.settings
+    if s.judge_sources and row.source not in s.judge_sources:
+        return f"filtered: source {row.source!r} not judged"
+    if row.event_count < s.judge_min_events:
+        return f"filtered: fewer than {s.judge_min_events} events"
+    if not sampled_in(row.session_id, s.judge_sample_rate):
+        return "sampled_out"
+    return None
+
+
+async def _load(ctx: JobContext, session_pk: int, run_id: int | None) -> _Loaded | None:
+    async with ctx.sessions() as db:
+        row = await db.get(SessionRow, session_pk)
+        if row is None:
+            return None
+        events = await db.scalar(
+            select(SessionEvents.events).where(SessionEvents.session_pk == session_pk)
+        )
+        run = await db.get(Run, run_id) if run_id else None
+        budget = ctx.settings.daily_token_budget
+        used = 0
+        if budget is not None:
+            used = await tokens_used_since(db, row.project_id, start_of_day(datetime.now(UTC)))
+    header = {
+        "session_id": row.session_id,
+        "source": row.source,
+        "started_at": row.started_at,
+        "ended_at": row.ended_at,
+        "end_reason": row.end_reason,
+        "events": events or [],
+    }
+    return _Loaded(
+        row,
+        Session.model_validate(header),
+        SessionMetrics.model_validate(row.metrics),
+        run.status if run else None,
+        bool(run and run.force),
+        used,
+    )
+
+
+def _input_hash(model: str, messages: list[dict[str, str]]) -> str:
+    return hashlib.sha256(orjson.dumps([model, messages])).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeInput:
+    """Exactly what the judge is shown: the rendered transcript and the chat messages."""
+
+    rendered: RenderedTranscript
+    metrics: dict[str, Any]
+    messages: list[dict[str, str]]
+
+    @property
+    def tokens(self) -> int:
+        return sum(count_tokens(m["content"]) for m in self.messages)
+
+
+def judge_input(
+    ctx: JobContext, prompt: Prompt, session: Session, metrics: SessionMetrics
+) -> JudgeInput:
+    rendered = render_transcript(
+        session, metrics, token_budget=ctx.settings.transcript_token_budget
+    )
+    dumped = metrics.model_dump(mode="json")
+    messages = prompt.render(rendered.text, dumped, dumped["termination_evidence"])
+    return JudgeInput(rendered, dumped, messages)
+
+
+async def estimate_input_tokens(ctx: JobContext, prompt: Prompt, session_pks: list[int]) -> int:
+    """Mean input tokens of the given sessions (a sample), as the judge would see them."""
+    tokens = []
+    for pk in session_pks:
+        loaded = await _load(ctx, pk, None)
+        if loaded is not None:
+            tokens.append(judge_input(ctx, prompt, loaded.session, loaded.metrics).tokens)
+    return round(sum(tokens) / len(tokens)) if tokens else 0
+
+
+async def _judge(ctx: JobContext, prompt: Prompt, loaded: _Loaded, run_id: int | None) -> Outcome:
+    shown = judge_input(ctx, prompt, loaded.session, loaded.metrics)
+    rendered, evidence = shown.rendered, shown.metrics["termination_evidence"]
+    input_hash = _input_hash(ctx.judge_model, shown.messages)
+    base = {
+        "project_id": loaded.row.project_id,
+        "session_pk": loaded.row.pk,
+        "prompt": prompt.key,
+        "prompt_hash": prompt.content_hash,
+        "judge_model": ctx.judge_model,
+        "input_hash": input_hash,
+        "run_id": run_id,
+        "dedupe_key": dedupe_key(loaded.row.pk, prompt.key, ctx.judge_model, input_hash, run_id),
+    }
+    if not loaded.run_force:
+        async with ctx.sessions() as db:
+            same = await find_same_judgement(
+                db, loaded.row.pk, prompt.key, ctx.judge_model, input_hash
+            )
+        if same is not None:
+            return Outcome("judged", "same input already judged; no new call")
+    if ctx.llm is None:
+        ratings = [e.rating for e in loaded.session.events if e.type == "feedback" and e.rating]
+        verdict = offline_verdict(loaded.metrics, ratings)
+        usage: dict[str, Any] = dict.fromkeys(("input_tokens", "output_tokens", "attempts"), 0)
+        usage |= {"cost_usd": 0.0, "latency_ms": 0.0, "raw": None}
+    else:
+        try:
+            result = await ctx.llm.judge(prompt, rendered, loaded.metrics, evidence)
+        except JudgeFailed as exc:
+            return Outcome("failed", f"{exc.reason} (after {exc.attempts} attempts)")
+        verdict = result.verdict
+        usage = {
+            "input_tokens": result.input_tokens,
+            "output_tokens": result.output_tokens,
+            "cost_usd": estimate_cost(ctx.judge_model, result.input_tokens, result.output_tokens),
+            "latency_ms": result.latency_ms,
+            "attempts": result.attempts,
+            "raw": result.raw,
+        }
+    values = base | usage | verdict.model_dump(mode="json")
+    return Outcome("judged", None, values)
+
+
+async def judge_session(
+    ctx: JobContext, session_pk: int, prompt_key: str, run_id: int | None = None
+) -> str:
+    """Judge one session with one prompt version; idempotent, safe to run twice."""
+    loaded = await _load(ctx, session_pk, run_id)
+    if loaded is None:
+        return "gone"
+    if run_id is None and loaded.row.judge_status == "judged":
+        return "already judged"  # a duplicate or retried job: nothing to do
+    outcome = await _decide(ctx, loaded, prompt_key, run_id)
+    await _record(ctx, loaded.row, prompt_key, run_id, outcome)
+    return outcome.status if outcome.reason is None else f"{outcome.status}: {outcome.reason}"
+
+
+async def _decide(ctx: JobContext, loaded: _Loaded, prompt_key: str, run_id: int | None) -> Outcome:
+    if run_id is not None and loaded.run_status in {"cancelled", "done", "failed"}:
+        return Outcome("skipped", f"run {loaded.run_status}")
+    if run_id is None and (reason := _selection_reason(ctx, loaded.row)):
+        return Outcome("skipped", reason)
+    budget = ctx.settings.daily_token_budget
+    if budget is not None and loaded.tokens_today >= budget:
+        return Outcome("skipped", "over_budget")
+    try:
+        prompt = ctx.registry.get(prompt_key)
+    except KeyError as exc:
+        return Outcome("failed", str(exc))
+    return await _judge(ctx, prompt, loaded, run_id)
+
+
+async def _record(
+    ctx: JobContext, row: SessionRow, prompt_key: str, run_id: int | None, outcome: Outcome
+) -> None:
+    now = datetime.now(UTC)
+    async with ctx.sessions() as db:
+        if outcome.values is not None:
+            await insert_verdict(db, outcome.values | {"created_at": now})
+            await mark_used(db, prompt_key)
+        usage = outcome.values or {}
+        if run_id is not None:
+            await db.execute(
+                update(RunItem)
+                .where(RunItem.run_id == run_id, RunItem.session_pk == row.pk)
+                .values(
+                    status="done" if outcome.status == "judged" else outcome.status,
+                    reason=outcome.reason,
+                    input_tokens=usage.get("input_tokens", 0),
+                    output_tokens=usage.get("output_tokens", 0),
+                    cost_usd=usage.get("cost_usd", 0.0),
+                    updated_at=now,
+                )
+            )
+        else:
+            failed = outcome.status == "failed"
+            await db.execute(
+                update(SessionRow)
+                .where(SessionRow.pk == row.pk)
+                .values(
+                    judge_status=outcome.status,
+                    judge_reason=outcome.reason,
+                    judge_attempts=SessionRow.judge_attempts + (1 if failed else 0),
+                    status_changed_at=now,
+                )
+            )
+        await db.commit()
+    if outcome.status == "failed":
+        log.warning("judging session %s with %s failed: %s", row.pk, prompt_key, outcome.reason)
