@@ -63,7 +63,7 @@ def _main_model(calls: list[LlmCallRecord]) -> tuple[str | None, str | None]:
 
 
 def _session_values(project_id: int, item: PreparedSession, now: datetime) -> dict[str, Any]:
-    s = item.session
+    s, m = item.session, item.metrics
     first_ts = s.events[0].ts if s.events else None
     provider, model = _main_model(item.llm_calls)
     return {
@@ -82,8 +82,18 @@ def _session_values(project_id: int, item: PreparedSession, now: datetime) -> di
         "end_reason": s.end_reason,
         "attributes": s.attributes,
         "event_count": len(s.events),
-        "stuck": item.metrics.loops.stuck,
-        "metrics": item.metrics.model_dump(mode="json"),
+        "stuck": m.loops.stuck,
+        "metrics": m.model_dump(mode="json"),
+        "duration_ms": m.duration_ms,
+        "ttfr_ms": m.time_to_first_response_ms,
+        "user_turns": m.user_turns,
+        "tool_calls": m.tool_calls,
+        "tool_errors": m.tool_errors,
+        "llm_calls": m.steps,
+        "llm_errors": m.llm_calls_failed,
+        "condense_count": m.condense_count,
+        "tokens_total": m.tokens_total,
+        "cost_usd": m.cost_usd,
         "judge_status": "pending",
         "judge_reason": None,
         "status_changed_at": now,

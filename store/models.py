@@ -73,6 +73,17 @@ class SessionRow(Base):
     event_count: Mapped[int] = mapped_column(Integer)
     stuck: Mapped[bool] = mapped_column(Boolean)
     metrics: Mapped[dict[str, Any]] = mapped_column(Doc)
+    # copies of the metrics that trends aggregate, as plain columns (fast to scan)
+    duration_ms: Mapped[float | None] = mapped_column(Float)
+    ttfr_ms: Mapped[float | None] = mapped_column(Float)
+    user_turns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tool_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tool_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    llm_errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    condense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    tokens_total: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
+    cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     judge_status: Mapped[str] = mapped_column(String(16))
     judge_reason: Mapped[str | None] = mapped_column(Text)
     judge_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -208,3 +219,147 @@ class RunItem(Base):
     output_tokens: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CurrentVerdict(Base):
+    """The newest verdict per session and prompt version, kept up to date on every insert
+    so trends join one row per session instead of ranking the verdict history."""
+
+    __tablename__ = "current_verdicts"
+    __table_args__ = (Index("ix_current_verdicts_project_prompt", "project_id", "prompt"),)
+
+    session_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    prompt: Mapped[str] = mapped_column(String(128), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    verdict_id: Mapped[int] = mapped_column(BigId, ForeignKey("verdicts.id", ondelete="CASCADE"))
+    termination: Mapped[str] = mapped_column(String(16))
+    helpfulness: Mapped[str] = mapped_column(String(24))
+    confidence: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Feedback(Base):
+    """Explicit thumbs: one row per user and session, the latest click wins. Keyed by the
+    client's session id, so feedback may arrive before its session does."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("project_id", "session_id", "user_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    session_id: Mapped[str] = mapped_column(String(256))
+    user_key: Mapped[str] = mapped_column(String(256), doc="The user id, or '' when anonymous.")
+    rating: Mapped[str] = mapped_column(String(8))
+    comment: Mapped[str | None] = mapped_column(Text)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    origin: Mapped[str] = mapped_column(String(16), doc="api | event")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Label(Base):
+    """A reviewer's label of a session, append-only; the latest per reviewer counts."""
+
+    __tablename__ = "labels"
+    __table_args__ = (Index("ix_labels_project_session", "project_id", "session_pk", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    session_pk: Mapped[int] = mapped_column(BigId, ForeignKey("sessions.pk", ondelete="CASCADE"))
+    verdict_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("verdicts.id"))
+    reviewer: Mapped[str] = mapped_column(String(128))
+    termination: Mapped[str | None] = mapped_column(String(16))
+    helpfulness: Mapped[str | None] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PromptChange(Base):
+    """Which prompt version a project's trends use by default, and who changed it when."""
+
+    __tablename__ = "prompt_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    from_prompt: Mapped[str | None] = mapped_column(String(128))
+    to_prompt: Mapped[str] = mapped_column(String(128))
+    changed_by: Mapped[str] = mapped_column(String(128))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class Alert(Base):
+    """A burn-rate alert of one objective and group; ``active_key`` is set while firing,
+    so one group never has two firing alerts, however many evaluators race."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_project_fired", "project_id", "fired_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    objective: Mapped[str] = mapped_column(String(128))
+    provider: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str | None] = mapped_column(String(256))
+    tool: Mapped[str | None] = mapped_column(String(128))
+    severity: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(10))
+    burn_rates: Mapped[dict[str, Any]] = mapped_column(JSON)
+    budget_remaining: Mapped[float] = mapped_column(Float)
+    active_key: Mapped[str | None] = mapped_column(String(600), unique=True)
+    fired_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    evaluated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AlertDelivery(Base):
+    """The outbox of webhook deliveries: one row per alert, event and target."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "event", "target"),
+        Index("ix_alert_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(BigId, ForeignKey("alerts.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(10), doc="fired | resolved")
+    target: Mapped[str] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(10), doc="json | slack")
+    status: Mapped[str] = mapped_column(String(10), doc="pending | sent | failed")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OpenSession(Base):
+    """A session still receiving events (incremental API, OpenTelemetry spans)."""
+
+    __tablename__ = "open_sessions"
+    __table_args__ = (
+        UniqueConstraint("project_id", "session_id"),
+        Index("ix_open_sessions_last_event", "last_event_at"),
+    )
+
+    pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    session_id: Mapped[str] = mapped_column(String(256))
+    header: Mapped[dict[str, Any]] = mapped_column(JSON, doc="source, user_id, mode, …")
+    event_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_event_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OpenSessionEvent(Base):
+    """One appended event; ``event_key`` (the client's event id or span id) makes appends
+    idempotent."""
+
+    __tablename__ = "open_session_events"
+    __table_args__ = (UniqueConstraint("open_pk", "event_key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    open_pk: Mapped[int] = mapped_column(
+        BigId, ForeignKey("open_sessions.pk", ondelete="CASCADE"), index=True
+    )
+    event_key: Mapped[str | None] = mapped_column(String(256))
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from judge import Prompt
-from store.models import PromptVersion
+from store.models import PromptChange, PromptVersion
 
 
 class PromptChanged(RuntimeError):
@@ -53,3 +53,14 @@ async def mark_used(db: DbSession, key: str) -> None:
 
 async def list_prompt_versions(db: DbSession) -> list[PromptVersion]:
     return list(await db.scalars(select(PromptVersion).order_by(PromptVersion.key)))
+
+
+async def current_prompt(db: DbSession, project_id: int, default: str) -> str:
+    """The prompt version the project's trends use: its latest change, else ``default``."""
+    latest = await db.scalar(
+        select(PromptChange.to_prompt)
+        .where(PromptChange.project_id == project_id)
+        .order_by(PromptChange.changed_at.desc(), PromptChange.id.desc())
+        .limit(1)
+    )
+    return latest or default

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
-from store.models import VerdictRow
+from store.models import CurrentVerdict, VerdictRow
 from store.session_queries import decode_pair, encode_pair
 
 
@@ -22,7 +22,8 @@ def dedupe_key(
 
 
 async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
-    """Append a verdict; None when the same judgement is already stored (a raced job)."""
+    """Append a verdict and make it the session's current one for its prompt; None when
+    the same judgement is already stored (a raced job)."""
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (
         dialect.insert(VerdictRow)
@@ -30,7 +31,27 @@ async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(VerdictRow.id)
     )
-    return (await db.execute(stmt)).scalar_one_or_none()
+    verdict_id: int | None = (await db.execute(stmt)).scalar_one_or_none()
+    if verdict_id is None:
+        return None
+    current = {
+        "session_pk": values["session_pk"],
+        "prompt": values["prompt"],
+        "project_id": values["project_id"],
+        "verdict_id": verdict_id,
+        "termination": values["termination"],
+        "helpfulness": values["helpfulness"],
+        "confidence": values["confidence"],
+        "created_at": values["created_at"],
+    }
+    upsert = dialect.insert(CurrentVerdict).values(**current)
+    await db.execute(
+        upsert.on_conflict_do_update(
+            index_elements=["session_pk", "prompt"],
+            set_={k: upsert.excluded[k] for k in current if k not in ("session_pk", "prompt")},
+        )
+    )
+    return verdict_id
 
 
 async def find_same_judgement(
