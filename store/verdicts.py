@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -21,54 +22,51 @@ def dedupe_key(
     return f"{session_pk}:{prompt}:{model}:{input_hash}:{run_id or ''}"
 
 
-async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
-    """Append a verdict and make it the session's current one for its prompt; None when
-    the same judgement is already stored (a raced job)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (
+_CURRENT_COLUMNS = ("project_id", "verdict_id", "termination", "helpfulness", "confidence",
+                   "created_at")  # fmt: skip
+
+
+@cache
+def _statements(dialect_name: str) -> tuple[Any, Any]:
+    """The two upserts, built once per dialect (statement construction is not free)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    append = (
         dialect.insert(VerdictRow)
-        .values(**values)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(VerdictRow.id)
     )
-    verdict_id: int | None = (await db.execute(stmt)).scalar_one_or_none()
+    upsert = dialect.insert(CurrentVerdict)
+    current = upsert.on_conflict_do_update(
+        index_elements=["session_pk", "prompt"],
+        set_={column: upsert.excluded[column] for column in _CURRENT_COLUMNS},
+    )
+    return append, current
+
+
+async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
+    """Append a verdict and make it the session's current one for its prompt; None when
+    the same judgement is already stored (a raced job)."""
+    append, current = _statements(db.get_bind().dialect.name)
+    verdict_id: int | None = (await db.execute(append, values)).scalar_one_or_none()
     if verdict_id is None:
         return None
-    current = {
-        "session_pk": values["session_pk"],
-        "prompt": values["prompt"],
-        "project_id": values["project_id"],
-        "verdict_id": verdict_id,
-        "termination": values["termination"],
-        "helpfulness": values["helpfulness"],
-        "confidence": values["confidence"],
-        "created_at": values["created_at"],
-    }
-    upsert = dialect.insert(CurrentVerdict).values(**current)
-    await db.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["session_pk", "prompt"],
-            set_={k: upsert.excluded[k] for k in current if k not in ("session_pk", "prompt")},
-        )
-    )
+    row = {"session_pk": values["session_pk"], "prompt": values["prompt"]}
+    row |= {column: values[column] for column in _CURRENT_COLUMNS if column != "verdict_id"}
+    await db.execute(current, row | {"verdict_id": verdict_id})
     return verdict_id
 
 
-async def find_same_judgement(
-    db: DbSession, session_pk: int, prompt: str, model: str, input_hash: str
-) -> VerdictRow | None:
-    """An earlier verdict on exactly this input, prompt and model (no new call needed)."""
-    return await db.scalar(
-        select(VerdictRow)
-        .where(
+async def judged_inputs(db: DbSession, session_pk: int, prompt: str, model: str) -> frozenset[str]:
+    """Input hashes already judged for the session by this prompt and model: the same input
+    again needs no new call."""
+    rows = await db.scalars(
+        select(VerdictRow.input_hash).where(
             VerdictRow.session_pk == session_pk,
             VerdictRow.prompt == prompt,
             VerdictRow.judge_model == model,
-            VerdictRow.input_hash == input_hash,
         )
-        .order_by(VerdictRow.created_at.desc())
-        .limit(1)
     )
+    return frozenset(rows)
 
 
 async def session_verdicts(db: DbSession, project_id: int, session_pk: int) -> list[VerdictRow]:

@@ -238,7 +238,7 @@ async def test_template_syntax_in_a_transcript_is_sent_as_text(
     await ask(judge, prompt, rendered("render {{ event_indices }} and {% if x %} {# c #}"))
 
     user = fake_llm.requests[0].content("user")
-    assert "render { { event_indices }} and { % if x %} { # c #}" in user
+    assert "render {{ event_indices }} and {% if x %} {# c #}" in user
 
 
 async def test_json_mode_reads_the_verdict_from_the_content(

@@ -29,6 +29,8 @@ class JobContext:
     registry: PromptRegistry
     llm: LlmJudge | None
     queue: JobQueue | None = field(default=None)
+    marked_used: set[str] = field(default_factory=set)
+    """Prompt versions whose first use this process has already recorded."""
 
     @property
     def judge_model(self) -> str:

@@ -29,8 +29,8 @@ from store.models import Run, RunItem, SessionEvents, SessionRow
 from store.prompt_pins import mark_used
 from store.verdicts import (
     dedupe_key,
-    find_same_judgement,
     insert_verdict,
+    judged_inputs,
     start_of_day,
     tokens_used_since,
 )
@@ -56,6 +56,8 @@ class _Loaded:
     run_status: str | None
     run_force: bool
     tokens_today: int
+    judged_inputs: frozenset[str]
+    """Input hashes this prompt and model already judged for the session."""
 
 
 def sampled_in(session_id: str, rate: float) -> bool:
@@ -77,7 +79,10 @@ def _selection_reason(ctx: JobContext, row: SessionRow) -> str | None:
     return None
 
 
-async def _load(ctx: JobContext, session_pk: int, run_id: int | None) -> _Loaded | None:
+async def _load(
+    ctx: JobContext, session_pk: int, run_id: int | None, prompt_key: str = ""
+) -> _Loaded | None:
+    """Everything the job reads, in one short transaction."""
     async with ctx.sessions() as db:
         row = await db.get(SessionRow, session_pk)
         if row is None:
@@ -90,6 +95,7 @@ async def _load(ctx: JobContext, session_pk: int, run_id: int | None) -> _Loaded
         used = 0
         if budget is not None:
             used = await tokens_used_since(db, row.project_id, start_of_day(datetime.now(UTC)))
+        judged = await judged_inputs(db, session_pk, prompt_key, ctx.judge_model)
     header = {
         "session_id": row.session_id,
         "source": row.source,
@@ -105,6 +111,7 @@ async def _load(ctx: JobContext, session_pk: int, run_id: int | None) -> _Loaded
         run.status if run else None,
         bool(run and run.force),
         used,
+        judged,
     )
 
 
@@ -160,13 +167,8 @@ async def _judge(ctx: JobContext, prompt: Prompt, loaded: _Loaded, run_id: int |
         "run_id": run_id,
         "dedupe_key": dedupe_key(loaded.row.pk, prompt.key, ctx.judge_model, input_hash, run_id),
     }
-    if not loaded.run_force:
-        async with ctx.sessions() as db:
-            same = await find_same_judgement(
-                db, loaded.row.pk, prompt.key, ctx.judge_model, input_hash
-            )
-        if same is not None:
-            return Outcome("judged", "same input already judged; no new call")
+    if not loaded.run_force and input_hash in loaded.judged_inputs:
+        return Outcome("judged", "same input already judged; no new call")
     if ctx.llm is None:
         ratings = [e.rating for e in loaded.session.events if e.type == "feedback" and e.rating]
         verdict = offline_verdict(loaded.metrics, ratings)
@@ -194,7 +196,7 @@ async def judge_session(
     ctx: JobContext, session_pk: int, prompt_key: str, run_id: int | None = None
 ) -> str:
     """Judge one session with one prompt version; idempotent, safe to run twice."""
-    loaded = await _load(ctx, session_pk, run_id)
+    loaded = await _load(ctx, session_pk, run_id, prompt_key)
     if loaded is None:
         return "gone"
     if run_id is None and loaded.row.judge_status == "judged":
@@ -226,7 +228,9 @@ async def _record(
     async with ctx.sessions() as db:
         if outcome.values is not None:
             await insert_verdict(db, outcome.values | {"created_at": now})
-            await mark_used(db, prompt_key)
+            if prompt_key not in ctx.marked_used:
+                await mark_used(db, prompt_key)
+                ctx.marked_used.add(prompt_key)
         usage = outcome.values or {}
         if run_id is not None:
             await db.execute(
