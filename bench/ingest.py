@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from redis import Redis
 
 from bench.common import new_key, pct, scratch_database, service
 from rules import Session
@@ -25,6 +27,8 @@ from store.ingest import _call_values, _session_values, prepare
 from store.models import LlmCall, SessionEvents, SessionRow
 from store.settings import Settings
 from tests.sessions import session_doc
+
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def docs(n: int) -> list[dict[str, Any]]:
@@ -113,9 +117,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
     n, size = args.sessions, args.batch
+    Redis.from_url(REDIS_URL).flushdb()
     with scratch_database() as url:
         key = new_key(url)
-        with service(url) as base:
+        # as in production: jobs go to Redis for separate workers (none run here)
+        with service(url, SESSION_JUDGE_REDIS_URL=REDIS_URL) as base:
             batch_bodies = [{"sessions": docs(size)} for _ in range(n // size)]
             t_batch, _ = asyncio.run(post_all(base, key, batch_bodies, "/v1/sessions:batch", 4))
             singles = docs(n // 2)
@@ -123,6 +129,7 @@ def main() -> None:
             lat_steady = asyncio.run(steady(base, key, 50, 20))
         raw_bodies = docs(n)
         t_raw = asyncio.run(raw_core(url, raw_bodies, size))
+    Redis.from_url(REDIS_URL).flushdb()
     batch_rate = n / t_batch
     single_rate = (n // 2) / t_single
     raw_rate = n / t_raw

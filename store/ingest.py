@@ -11,18 +11,22 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from rules import LoopThresholds, Session, compute_metrics, llm_call_records
 from rules.schemas import LlmCallRecord, SessionMetrics
+from store.feedback import store_event_feedback
 from store.models import LlmCall, SessionEvents, SessionRow
 
 Status = Literal["created", "duplicate", "replaced", "conflict"]
+# Core tables for the bulk child rows: the ORM's bulk path adds nothing here but cost.
+_EVENTS = cast(Table, SessionEvents.__table__)
+_CALLS = cast(Table, LlmCall.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,12 +132,13 @@ async def _write_children(
     if not stored:
         return
     await db.execute(
-        insert(SessionEvents),
+        insert(_EVENTS),
         [{"session_pk": pk, "project_id": project_id, "events": it.events} for pk, it in stored],
     )
     calls = [row for pk, it in stored for row in _call_values(project_id, pk, it.llm_calls)]
     if calls:
-        await db.execute(insert(LlmCall), calls)
+        await db.execute(insert(_CALLS), calls)
+    await store_event_feedback(db, project_id, [it.session for _, it in stored])
 
 
 async def _replace(db: DbSession, project_id: int, pk: int, item: PreparedSession) -> None:
