@@ -9,8 +9,12 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from api import errors
-from api.routes import runs, sessions, verdicts
+from api import errors, ui
+from api.routes import agreement, incremental, labels, otlp, review, runs, sessions, verdicts
+from api.routes import alerts as alert_routes
+from api.routes import feedback as feedback_routes
+from api.routes import metrics as metric_routes
+from api.routes import trends as trend_routes
 from api.state import app_state
 from rules import Session
 from store.settings import Settings
@@ -51,8 +55,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     errors.install(app)
     app.include_router(sessions.router)
+    app.include_router(incremental.router)
+    app.include_router(otlp.router)
     app.include_router(verdicts.router)
     app.include_router(runs.router)
+    app.include_router(review.router)
+    app.include_router(labels.router)
+    app.include_router(agreement.router)
+    app.include_router(feedback_routes.router)
+    app.include_router(trend_routes.router)
+    app.include_router(alert_routes.router)
+    app.include_router(metric_routes.router)
+    ui.mount(app)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

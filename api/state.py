@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from rules import LoopThresholds
+from rules.slo import SloConfig
 from store.engine import create_engine
 from store.keys import Principal
 from store.settings import Settings
+from workers.alerts import alert_loop, load_slo
 from workers.context import JobContext, build_context
 from workers.judging import judge_session
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
@@ -36,6 +38,7 @@ class AppState:
     principals: TTLCache[str, Principal] = field(
         default_factory=lambda: TTLCache(maxsize=10_000, ttl=10)
     )
+    slo: SloConfig = field(default_factory=lambda: SloConfig(objectives=[]))
 
     @property
     def engine(self) -> AsyncEngine:
@@ -70,21 +73,28 @@ def in_process_queue(jobs: JobContext) -> InProcessQueue:
 @asynccontextmanager
 async def app_state(settings: Settings) -> AsyncIterator[AppState]:
     """Build everything the app needs; with no Redis, jobs and the sweep run in-process."""
+    slo = load_slo(settings.slo_file)  # a bad SLO file stops the start here
     jobs = await build_context(settings, create_engine(settings))
     sweeper: asyncio.Task[None] | None = None
+    alerter: asyncio.Task[None] | None = None
     if settings.redis_url:
         # No ping at start: the API takes sessions while Redis is away; the sweep catches up.
         queue: JobQueue = ArqQueue(ArqRedis.from_url(settings.redis_url))
     else:
         queue = in_process_queue(jobs)
         sweeper = asyncio.create_task(_sweep_forever(jobs, settings.sweep_interval_seconds))
+        alerter = asyncio.create_task(alert_loop(jobs, slo, settings.alert_interval_seconds))
     jobs.queue = queue
     try:
-        yield AppState(settings, jobs, queue)
+        yield AppState(settings, jobs, queue, slo=slo)
     finally:
         if sweeper is not None:
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+        if alerter is not None:
+            alerter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await alerter
         await queue.close()
         await jobs.close()

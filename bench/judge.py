@@ -32,7 +32,7 @@ from store.settings import Settings
 from tests.fakellm import VERDICT, Delay, FakeLlm
 from tests.sessions import session_doc
 from workers.context import build_context
-from workers.judging import Outcome, _load, _record, judge_input
+from workers.judging import Outcome, judge_input, load_job_input, record_outcome
 from workers.queue import ArqQueue
 
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -76,7 +76,7 @@ async def overhead(url: str, pks: list[int]) -> dict[str, float]:
     answer = orjson.dumps(VERDICT)
     totals = dict.fromkeys(("render", "validate", "store"), 0.0)
     for pk in pks:
-        loaded = await _load(ctx, pk, None, prompt.key)
+        loaded = await load_job_input(ctx, pk, None, prompt.key)
         assert loaded is not None
         t0 = time.process_time()
         shown = judge_input(ctx, prompt, loaded.session, loaded.metrics)
@@ -88,7 +88,7 @@ async def overhead(url: str, pks: list[int]) -> dict[str, float]:
                   "prompt_hash": "-", "judge_model": "bench", "input_hash": "-", "run_id": None,
                   "dedupe_key": f"bench:{pk}", "input_tokens": 0, "output_tokens": 0,
                   "cost_usd": 0.0, "latency_ms": 0.0, "attempts": 1, "raw": None}  # fmt: skip
-        await _record(ctx, loaded.row, "bench/overhead", None, Outcome("judged", None,
+        await record_outcome(ctx, loaded.row, "bench/overhead", None, Outcome("judged", None,
                       values | verdict.model_dump(mode="json")))  # fmt: skip
         t3 = time.process_time()
         totals["render"] += t1 - t0

@@ -15,11 +15,19 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.base import Base, BigId, UtcDateTime
+
+# The sessions columns trends, dashboards and degradations read (see store/trends.py).
+TREND_COLUMNS = [
+    "session_id", "model", "provider", "source", "client_version", "mode", "end_reason",
+    "stuck", "duration_ms", "ttfr_ms", "user_turns", "tool_calls", "tool_errors",
+    "condense_count", "tokens_total", "cost_usd",
+]  # fmt: skip
 
 # Queryable documents are JSONB on Postgres; the bulky event list stays plain JSON,
 # which Postgres stores without re-parsing (faster ingest).
@@ -51,7 +59,14 @@ class SessionRow(Base):
     __tablename__ = "sessions"
     __table_args__ = (
         UniqueConstraint("project_id", "session_id"),
-        Index("ix_sessions_project_occurred", "project_id", "occurred_at", "pk"),
+        # On Postgres it carries what trends read, so they scan it alone (index-only).
+        Index(
+            "ix_sessions_project_occurred",
+            "project_id",
+            "occurred_at",
+            "pk",
+            postgresql_include=TREND_COLUMNS,
+        ),
         Index("ix_sessions_judge_status", "judge_status", "status_changed_at"),
     )
 
@@ -111,6 +126,15 @@ class LlmCall(Base):
     __table_args__ = (
         Index("ix_llm_calls_project_ts", "project_id", "ts"),
         Index("ix_llm_calls_group_ts", "project_id", "provider", "model", "tool", "ts"),
+        # failed calls, for the dashboard's errors by type
+        Index(
+            "ix_llm_calls_failed",
+            "project_id",
+            "ts",
+            postgresql_include=["provider", "model", "tool", "error_type"],
+            postgresql_where=text("NOT ok"),
+            sqlite_where=text("NOT ok"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -245,7 +269,16 @@ class Feedback(Base):
     client's session id, so feedback may arrive before its session does."""
 
     __tablename__ = "feedback"
-    __table_args__ = (UniqueConstraint("project_id", "session_id", "user_key"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "session_id", "user_key"),
+        # trends read the thumbs of a time range
+        Index(
+            "ix_feedback_project_ts",
+            "project_id",
+            "ts",
+            postgresql_include=["session_id", "rating"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
@@ -301,6 +334,7 @@ class Alert(Base):
     provider: Mapped[str | None] = mapped_column(String(128))
     model: Mapped[str | None] = mapped_column(String(256))
     tool: Mapped[str | None] = mapped_column(String(128))
+    gateway: Mapped[bool | None] = mapped_column(Boolean, doc="None: a tool-level group.")
     severity: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(10))
     burn_rates: Mapped[dict[str, Any]] = mapped_column(JSON)

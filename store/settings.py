@@ -62,3 +62,56 @@ class Settings(BaseSettings):
     retry_failed_after_seconds: float = Field(default=900.0, ge=0)
     max_judge_attempts: int = Field(default=5, ge=1)
     sweep_interval_seconds: float = Field(default=60.0, gt=0)
+
+    # review
+    review_low_confidence: float = Field(
+        default=0.6, ge=0.0, le=1.0, description="Verdicts below it are queued for review."
+    )
+
+    # open sessions
+    open_session_idle_seconds: float = Field(
+        default=1800.0, gt=0, description="An open session idle this long is closed (timeout)."
+    )
+    otlp_concurrency: int = Field(default=4, ge=1, description="OTLP requests processed at once.")
+    otlp_queue: int = Field(default=32, ge=0, description="OTLP requests waiting; more get 503.")
+    otlp_retry_after_seconds: int = Field(default=1, ge=1, description="Retry-After when busy.")
+
+    # trends
+    trends_max_buckets: int = Field(
+        default=2000, ge=1, description="Buckets one trend or dashboard request may span."
+    )
+    degradation_min_samples: int = Field(
+        default=20, ge=1, description="Observations each side needs before a shift counts."
+    )
+    degradation_p_value: float = Field(
+        default=0.01, gt=0, lt=1, description="Two-proportion z-test significance level."
+    )
+    degradation_latency_change: float = Field(
+        default=0.5, gt=0, description="Relative p90 latency change that counts as moved."
+    )
+    degradation_baseline_days: int = Field(
+        default=7, ge=1, le=28, description="Days of baseline at the same hours."
+    )
+
+    # alerts
+    slo_file: Path = Field(
+        default=REPO_ROOT / "deploy" / "slo.yaml", description="SLOs and alert rules (YAML)."
+    )
+    alert_webhooks: list[str] = Field(
+        default_factory=list, description="URLs that get each alert event as JSON."
+    )
+    alert_slack_webhooks: list[str] = Field(
+        default_factory=list, description="Slack incoming-webhook URLs."
+    )
+    alert_interval_seconds: float = Field(
+        default=60.0, gt=0, description="In-process mode: how often alerts are evaluated."
+    )
+    alert_delivery_timeout_seconds: float = Field(default=10.0, gt=0)
+    alert_delivery_max_attempts: int = Field(default=8, ge=1, description="Then: failed.")
+    alert_delivery_backoff_seconds: float = Field(
+        default=30.0, ge=0, description="Wait after the first failed attempt; doubles each time."
+    )
+    alert_delivery_backoff_max_seconds: float = Field(default=3600.0, ge=0)
+    worker_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="arq workers serve /metrics on this port."
+    )

@@ -13,6 +13,8 @@ from store.settings import Settings
 from tests.conftest import Api
 from tests.server import serve
 
+# OTLP's protobuf body is bytes to the fuzzer, like application/octet-stream
+schemathesis.serializer.alias("application/x-protobuf", "application/octet-stream")
 schema = schemathesis.openapi.from_dict(create_app(Settings()).openapi())
 
 

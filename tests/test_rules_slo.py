@@ -345,13 +345,13 @@ def test_shipped_config_loads_with_the_documented_objectives() -> None:
         "tool_error_rate": "tool_error_rate",
         "llm_latency": "latency",
     }
-    assert by_name["llm_error_rate"].target == 0.99
+    assert by_name["llm_error_rate"].target == 0.999  # a 5-minute outage must page
     assert by_name["tool_error_rate"].target == 0.95
     assert by_name["llm_latency"].target == 0.95
     assert by_name["llm_latency"].latency_threshold_ms == 30000
     for objective in config.objectives:
         assert objective.windows == list(DEFAULT_WINDOWS)
-        assert objective.min_calls == 10
+        assert objective.min_calls == (200 if objective.name == "llm_error_rate" else 10)
         assert objective.period == timedelta(days=30)
     assert config.recommended_models == ["claude-sonnet-4", "gpt-5"]
     assert config.mutes == []

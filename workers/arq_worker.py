@@ -1,6 +1,7 @@
-"""arq ``WorkerSettings`` for ``session-judge worker``: jobs and the once-a-minute sweep.
+"""arq ``WorkerSettings`` for ``session-judge worker``: jobs, the once-a-minute sweep and
+the once-a-minute alert evaluation.
 
-The cron job is ``unique``: arq runs it on one worker per minute however many run.
+The cron jobs are ``unique``: arq runs each on one worker per minute however many run.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from arq.connections import RedisSettings
 from arq.worker import func
 
 from store.settings import Settings
+from workers.alerts import load_slo, run_alert_cycle
 from workers.context import JobContext, build_context
 from workers.judging import judge_session
+from workers.metrics import serve_worker_metrics
 from workers.queue import ArqQueue
 from workers.runs import start_run
 from workers.sweep import sweep
@@ -28,6 +31,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     context = await build_context(ctx.get("settings") or Settings())
     context.queue = ArqQueue(ctx["redis"])
     ctx["sj"] = context
+    ctx["slo"] = load_slo(context.settings.slo_file)
+    serve_worker_metrics(context.settings.worker_metrics_port)
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
@@ -49,6 +54,11 @@ async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
     return await sweep(_sj(ctx))
 
 
+async def alerts_job(ctx: dict[str, Any]) -> dict[str, int]:
+    changes, delivered = await run_alert_cycle(_sj(ctx), ctx["slo"])
+    return {"changes": len(changes), "sent": delivered.sent, "failed": delivered.failed}
+
+
 def redis_settings(settings: Settings) -> RedisSettings:
     assert settings.redis_url, "SESSION_JUDGE_REDIS_URL is not set"
     return RedisSettings.from_dsn(settings.redis_url)
@@ -60,7 +70,8 @@ class WorkerSettings:
         func(start_run_job, name="start_run", timeout=3600),
     ]
     cron_jobs: ClassVar[list[Any]] = [
-        cron(sweep_job, name="sweep", second={0}, unique=True, run_at_startup=True)
+        cron(sweep_job, name="sweep", second={0}, unique=True, run_at_startup=True),
+        cron(alerts_job, name="alerts", second={30}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from store.verdicts import (
     tokens_used_since,
 )
 from workers.context import JobContext
+from workers.metrics import record_judgement
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ class Outcome:
 
 
 @dataclass(frozen=True, slots=True)
-class _Loaded:
+class JobInput:
     row: SessionRow
     session: Session
     metrics: SessionMetrics
@@ -79,9 +81,9 @@ def _selection_reason(ctx: JobContext, row: SessionRow) -> str | None:
     return None
 
 
-async def _load(
+async def load_job_input(
     ctx: JobContext, session_pk: int, run_id: int | None, prompt_key: str = ""
-) -> _Loaded | None:
+) -> JobInput | None:
     """Everything the job reads, in one short transaction."""
     async with ctx.sessions() as db:
         row = await db.get(SessionRow, session_pk)
@@ -104,7 +106,7 @@ async def _load(
         "end_reason": row.end_reason,
         "events": events or [],
     }
-    return _Loaded(
+    return JobInput(
         row,
         Session.model_validate(header),
         SessionMetrics.model_validate(row.metrics),
@@ -147,13 +149,13 @@ async def estimate_input_tokens(ctx: JobContext, prompt: Prompt, session_pks: li
     """Mean input tokens of the given sessions (a sample), as the judge would see them."""
     tokens = []
     for pk in session_pks:
-        loaded = await _load(ctx, pk, None)
+        loaded = await load_job_input(ctx, pk, None)
         if loaded is not None:
             tokens.append(judge_input(ctx, prompt, loaded.session, loaded.metrics).tokens)
     return round(sum(tokens) / len(tokens)) if tokens else 0
 
 
-async def _judge(ctx: JobContext, prompt: Prompt, loaded: _Loaded, run_id: int | None) -> Outcome:
+async def _judge(ctx: JobContext, prompt: Prompt, loaded: JobInput, run_id: int | None) -> Outcome:
     shown = judge_input(ctx, prompt, loaded.session, loaded.metrics)
     rendered, evidence = shown.rendered, shown.metrics["termination_evidence"]
     input_hash = _input_hash(ctx.judge_model, shown.messages)
@@ -196,17 +198,23 @@ async def judge_session(
     ctx: JobContext, session_pk: int, prompt_key: str, run_id: int | None = None
 ) -> str:
     """Judge one session with one prompt version; idempotent, safe to run twice."""
-    loaded = await _load(ctx, session_pk, run_id, prompt_key)
+    started = time.perf_counter()
+    loaded = await load_job_input(ctx, session_pk, run_id, prompt_key)
     if loaded is None:
+        record_judgement("gone", None, None)
         return "gone"
     if run_id is None and loaded.row.judge_status == "judged":
+        record_judgement("already_judged", None, None)
         return "already judged"  # a duplicate or retried job: nothing to do
     outcome = await _decide(ctx, loaded, prompt_key, run_id)
-    await _record(ctx, loaded.row, prompt_key, run_id, outcome)
+    await record_outcome(ctx, loaded.row, prompt_key, run_id, outcome)
+    record_judgement(outcome.status, time.perf_counter() - started, outcome.values)
     return outcome.status if outcome.reason is None else f"{outcome.status}: {outcome.reason}"
 
 
-async def _decide(ctx: JobContext, loaded: _Loaded, prompt_key: str, run_id: int | None) -> Outcome:
+async def _decide(
+    ctx: JobContext, loaded: JobInput, prompt_key: str, run_id: int | None
+) -> Outcome:
     if run_id is not None and loaded.run_status in {"cancelled", "done", "failed"}:
         return Outcome("skipped", f"run {loaded.run_status}")
     if run_id is None and (reason := _selection_reason(ctx, loaded.row)):
@@ -221,7 +229,7 @@ async def _decide(ctx: JobContext, loaded: _Loaded, prompt_key: str, run_id: int
     return await _judge(ctx, prompt, loaded, run_id)
 
 
-async def _record(
+async def record_outcome(
     ctx: JobContext, row: SessionRow, prompt_key: str, run_id: int | None, outcome: Outcome
 ) -> None:
     now = datetime.now(UTC)

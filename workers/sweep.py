@@ -13,6 +13,7 @@ from sqlalchemy import or_, select, update
 
 from store.models import RunItem, SessionRow
 from store.runs import finish_runs, stale_items
+from workers.close_idle import close_idle
 from workers.context import JobContext
 
 BATCH = 5000
@@ -42,6 +43,8 @@ async def enqueue_sessions(ctx: JobContext, pks: list[int], generation: int = 0)
 
 async def sweep(ctx: JobContext) -> dict[str, int]:
     assert ctx.queue is not None
+    idle_closed = await close_idle(ctx)
+    await enqueue_sessions(ctx, idle_closed)
     s = ctx.settings
     now = datetime.now(UTC)
     stale_before = now - timedelta(seconds=s.sweep_after_seconds)
@@ -74,4 +77,9 @@ async def sweep(ctx: JobContext) -> dict[str, int]:
     requeued = await enqueue_sessions(ctx, pks, generation)
     for run_id, session_pk, prompt in items:
         await ctx.queue.enqueue_judge(session_pk, prompt, run_id, generation=generation)
-    return {"sessions": requeued, "run_items": len(items), "runs_finished": finished}
+    return {
+        "sessions": requeued,
+        "run_items": len(items),
+        "runs_finished": finished,
+        "idle_closed": len(idle_closed),
+    }

@@ -23,6 +23,7 @@ from api.state import AppState
 from store.ingest import IngestOutcome, PreparedSession, ingest, prepare
 from store.session_queries import BadCursor, SessionFilter, get_events, get_session, list_sessions
 from store.verdicts import session_verdicts
+from workers.metrics import SESSIONS_INGESTED
 from workers.sweep import enqueue_sessions
 
 router = APIRouter(prefix="/v1", tags=["sessions"], responses=ERROR_RESPONSES)
@@ -91,6 +92,7 @@ async def submit_session(
     )
     await _commit_and_enqueue(db, state, [outcome])
     result = _result(outcome)
+    SESSIONS_INGESTED.labels(result.status).inc()
     response.status_code = result.status_code
     return result
 
@@ -110,6 +112,8 @@ async def submit_batch(
     stored = iter(outcomes)
     items = [_rejected(p) if isinstance(p, ServiceError) else _result(next(stored)) for p in parsed]
     counts = {s: sum(1 for i in items if i.status == s) for s in _CODES.keys() | {"rejected"}}
+    for status, count in counts.items():
+        SESSIONS_INGESTED.labels(status).inc(count)
     return BatchResult(
         items=items,
         created=counts["created"],

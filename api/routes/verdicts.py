@@ -15,7 +15,7 @@ from api.state import AppState
 from judge import Helpfulness
 from rules import Termination
 from store.models import SessionRow
-from store.prompt_pins import list_prompt_versions
+from store.prompt_pins import current_prompt, list_prompt_versions
 from store.session_queries import BadCursor
 from store.verdicts import VerdictFilter, list_verdicts
 
@@ -63,6 +63,7 @@ async def list_verdict_page(
 async def list_prompts(db: Db, state: State, principal: Reader) -> list[PromptOut]:
     """Every prompt version: content hash, when first used, which one is current."""
     pinned = {row.key: row for row in await list_prompt_versions(db)}
+    current = await current_prompt(db, principal.project_id, state.settings.prompt)
     return [
         PromptOut(
             key=prompt.key,
@@ -70,7 +71,7 @@ async def list_prompts(db: Db, state: State, principal: Reader) -> list[PromptOu
             version=prompt.version,
             content_hash=prompt.content_hash,
             description=prompt.description,
-            current=prompt.key == state.settings.prompt,
+            current=prompt.key == current,
             registered_at=pinned[prompt.key].registered_at if prompt.key in pinned else None,
             first_used_at=pinned[prompt.key].first_used_at if prompt.key in pinned else None,
         )

@@ -1,0 +1,96 @@
+"""Session metrics per time bucket and group: percentiles of duration and time to first
+response, means, error, stuck and condense counts, tokens, cost and the end-reason mix."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, get_args
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession as DbSession
+
+from rules.model import EndReason
+from store.analytics import Grid, is_postgres, tune
+from store.models import SessionRow
+from store.quantiles import Quantiles, as_quantiles, pg_quantiles, python_quantiles
+from store.trends import TrendQuery
+
+END_REASONS: tuple[str, ...] = get_args(EndReason)
+UNKNOWN = "unknown"
+"""The end-reason key of sessions that carried none."""
+QS = (0.5, 0.9)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStats:
+    sessions: int = 0
+    duration_ms: Quantiles = field(default_factory=lambda: [None, None])
+    ttfr_ms: Quantiles = field(default_factory=lambda: [None, None])
+    """Quantiles ``QS`` (median, p90)."""
+    mean_user_turns: float | None = None
+    mean_tool_calls: float | None = None
+    tool_calls: int = 0
+    tool_errors: int = 0
+    stuck: int = 0
+    condensed: int = 0
+    """Sessions whose context was condensed at least once."""
+    tokens_total: int = 0
+    cost_usd: float = 0.0
+    end_reasons: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys((*END_REASONS, UNKNOWN), 0)
+    )
+
+
+def _columns() -> list[Any]:
+    s = SessionRow
+    return [
+        func.count(),
+        func.avg(s.user_turns),
+        func.avg(s.tool_calls),
+        func.coalesce(func.sum(s.tool_calls), 0),
+        func.coalesce(func.sum(s.tool_errors), 0),
+        func.count().filter(s.stuck.is_(True)),
+        func.count().filter(s.condense_count > 0),
+        func.coalesce(func.sum(s.tokens_total), 0),
+        func.coalesce(func.sum(s.cost_usd), 0.0),
+        *(func.count().filter(s.end_reason == r) for r in END_REASONS),
+        func.count().filter(s.end_reason.is_(None)),
+    ]
+
+
+def _stats(values: Any, quantiles: list[Quantiles]) -> SessionStats:
+    sessions, turns, tools, calls, errors, stuck, condensed, tokens, cost, *reasons = values
+    return SessionStats(
+        sessions=sessions,
+        duration_ms=quantiles[0],
+        ttfr_ms=quantiles[1],
+        mean_user_turns=None if turns is None else float(turns),
+        mean_tool_calls=None if tools is None else float(tools),
+        tool_calls=int(calls),
+        tool_errors=int(errors),
+        stuck=stuck,
+        condensed=condensed,
+        tokens_total=int(tokens),
+        cost_usd=float(cost),
+        end_reasons=dict(zip((*END_REASONS, UNKNOWN), reasons, strict=True)),
+    )
+
+
+async def session_trend(db: DbSession, query: TrendQuery) -> Grid[SessionStats]:
+    await tune(db)
+    k = query.keys
+    timings = (SessionRow.duration_ms, SessionRow.ttfr_ms)
+    if is_postgres(db):
+        stmt = query.select(db, *_columns(), *(pg_quantiles(col, QS) for col in timings))
+        found = {
+            query.key(row): _stats(row[k:-2], [as_quantiles(row[-2], 2), as_quantiles(row[-1], 2)])
+            for row in await db.execute(stmt)
+        }
+    else:
+        values = query.select(db, *timings, grouped=False)
+        quantiles = await python_quantiles(db, values, k, [QS, QS])
+        found = {
+            query.key(row): _stats(row[k:], quantiles[tuple(row[:k])])
+            for row in await db.execute(query.select(db, *_columns()))
+        }
+    return query.fill(found, SessionStats)
