@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 from bench.common import scratch_database
 from rules.slo import SloConfig
 from store.alert_counts import CallGroup, CountPlan, counts_query
+from store.analytics import tune
 from store.settings import Settings
 from workers.alerts import AlertChange, load_slo, run_alert_cycle
 from workers.context import JobContext, build_context
@@ -60,7 +61,8 @@ SELECT 1 + i % {projects}, 1 + i % {projects}, i,
 FROM generate_series({lo}, {hi}) AS i
 """
 STORM = """
-UPDATE llm_calls SET ok = false WHERE ts > '{end}'::timestamptz - interval '6 hours' AND id % 50 = 0
+UPDATE llm_calls SET ok = false
+WHERE ts > '{end}'::timestamptz - interval '6 hours' AND random() < 0.02
 """
 OUTAGE = """
 UPDATE llm_calls SET ok = false, error_type = 'overloaded'
@@ -87,6 +89,7 @@ async def load_calls(ctx: JobContext, rows: int, end: datetime) -> None:
 
 
 async def explain(db: DbSession, title: str, query: Select[Any]) -> None:
+    await tune(db)  # as count_calls does
     sql = query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     plan = await db.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}"))
     print(f"\n-- {title}")

@@ -67,7 +67,7 @@ async def queue_depth(queue: JobQueue) -> int | None:
             log.warning("queue depth unknown: %s", exc)
             return None
     if isinstance(queue, InProcessQueue):
-        return queue._queue.qsize()
+        return queue.depth()
     return None
 
 

@@ -136,6 +136,10 @@ class InProcessQueue:
     async def enqueue_run(self, run_id: int) -> bool:
         return await self._put(f"run:{run_id}", lambda: self._start_run(run_id), wait=False)
 
+    def depth(self) -> int:
+        """Jobs waiting to run."""
+        return self._queue.qsize()
+
     async def drain(self) -> None:
         """Wait until every queued job has run (tests, the CLI)."""
         await self._queue.join()
