@@ -66,7 +66,9 @@ def _main_model(calls: list[LlmCallRecord]) -> tuple[str | None, str | None]:
     return counts.most_common(1)[0][0]
 
 
-def _session_values(project_id: int, item: PreparedSession, now: datetime) -> dict[str, Any]:
+def _session_values(
+    project_id: int, item: PreparedSession, now: datetime, judge_status: str = "pending"
+) -> dict[str, Any]:
     s, m = item.session, item.metrics
     first_ts = s.events[0].ts if s.events else None
     provider, model = _main_model(item.llm_calls)
@@ -98,7 +100,7 @@ def _session_values(project_id: int, item: PreparedSession, now: datetime) -> di
         "condense_count": m.condense_count,
         "tokens_total": m.tokens_total,
         "cost_usd": m.cost_usd,
-        "judge_status": "pending",
+        "judge_status": judge_status,
         "judge_reason": None,
         "status_changed_at": now,
         "received_at": now,
@@ -141,9 +143,11 @@ async def _write_children(
     await store_event_feedback(db, project_id, [it.session for _, it in stored])
 
 
-async def _replace(db: DbSession, project_id: int, pk: int, item: PreparedSession) -> None:
+async def _replace(
+    db: DbSession, project_id: int, pk: int, item: PreparedSession, judge_status: str
+) -> None:
     now = datetime.now(UTC)
-    values = _session_values(project_id, item, now)
+    values = _session_values(project_id, item, now, judge_status)
     values.pop("received_at")
     await db.execute(update(SessionRow).where(SessionRow.pk == pk).values(**values))
     await db.execute(delete(LlmCall).where(LlmCall.session_pk == pk))
@@ -152,10 +156,17 @@ async def _replace(db: DbSession, project_id: int, pk: int, item: PreparedSessio
 
 
 async def ingest(
-    db: DbSession, project_id: int, items: list[PreparedSession], *, replace: bool = False
+    db: DbSession,
+    project_id: int,
+    items: list[PreparedSession],
+    *,
+    replace: bool = False,
+    judge_status: str = "pending",
 ) -> list[IngestOutcome]:
     """Store what is new, answer duplicates and conflicts, replace when asked.
 
+    ``judge_status`` is what stored sessions start as: ``queued`` when the caller will
+    queue their jobs right after the commit (and set back the ones it could not).
     New sessions are the common case, so they are inserted first (``ON CONFLICT DO
     NOTHING``); only ids that were already there are read back and compared.
     """
@@ -163,7 +174,7 @@ async def ingest(
     for index, item in enumerate(items):
         first.setdefault(item.session.session_id, index)
     unique = [(index, items[index]) for index in first.values()]
-    inserted = await _insert_new(db, project_id, unique)
+    inserted = await _insert_new(db, project_id, unique, judge_status)
     known = await _existing(
         db,
         project_id,
@@ -179,7 +190,7 @@ async def ingest(
         if digest == item.content_hash:
             outcomes.append(IngestOutcome(sid, "duplicate", pk))
         elif replace and first[sid] == index:
-            await _replace(db, project_id, pk, item)
+            await _replace(db, project_id, pk, item, judge_status)
             known[sid] = (pk, item.content_hash)
             outcomes.append(IngestOutcome(sid, "replaced", pk))
         else:
@@ -188,7 +199,7 @@ async def ingest(
 
 
 async def _insert_new(
-    db: DbSession, project_id: int, unique: list[tuple[int, PreparedSession]]
+    db: DbSession, project_id: int, unique: list[tuple[int, PreparedSession]], judge_status: str
 ) -> dict[str, int]:
     """Insert every session whose id is new; answer {session_id: pk} of those inserted."""
     if not unique:
@@ -199,7 +210,7 @@ async def _insert_new(
         .on_conflict_do_nothing(index_elements=["project_id", "session_id"])
         .returning(SessionRow.session_id, SessionRow.pk)
     )
-    rows = [_session_values(project_id, it, now) for _, it in unique]
+    rows = [_session_values(project_id, it, now, judge_status) for _, it in unique]
     inserted: dict[str, int] = dict((await db.execute(stmt, rows)).all())
     await _write_children(
         db,

@@ -19,26 +19,38 @@ from workers.context import JobContext
 BATCH = 5000
 
 
-async def mark_queued(ctx: JobContext, pks: list[int]) -> None:
-    """Sessions whose job was accepted by the queue move from pending to queued."""
+async def _move(ctx: JobContext, pks: list[int], before: str, after: str) -> None:
     if not pks:
         return
     async with ctx.sessions() as db:
         await db.execute(
             update(SessionRow)
-            .where(SessionRow.pk.in_(pks), SessionRow.judge_status == "pending")
-            .values(judge_status="queued", status_changed_at=datetime.now(UTC))
+            .where(SessionRow.pk.in_(pks), SessionRow.judge_status == before)
+            .values(judge_status=after, status_changed_at=datetime.now(UTC))
         )
         await db.commit()
 
 
-async def enqueue_sessions(ctx: JobContext, pks: list[int], generation: int = 0) -> int:
-    """Queue automatic judgements with the configured prompt; answer how many went."""
+async def enqueue_sessions(
+    ctx: JobContext, pks: list[int], generation: int = 0, *, stored_as_queued: bool = False
+) -> int:
+    """Queue automatic judgements with the configured prompt; answer how many went.
+
+    Sessions stored ``pending`` move to ``queued`` once their job is accepted; sessions
+    stored optimistically as ``queued`` (the ingest path, saving a transaction) move
+    back to ``pending`` when it is not. The sweep treats both alike.
+    """
     assert ctx.queue is not None
     prompt = ctx.settings.prompt
-    queued = [pk for pk in pks if await ctx.queue.enqueue_judge(pk, prompt, generation=generation)]
-    await mark_queued(ctx, queued)
-    return len(queued)
+    accepted = [
+        pk for pk in pks if await ctx.queue.enqueue_judge(pk, prompt, generation=generation)
+    ]
+    if stored_as_queued:
+        refused = sorted(set(pks) - set(accepted))
+        await _move(ctx, refused, "queued", "pending")
+    else:
+        await _move(ctx, accepted, "pending", "queued")
+    return len(accepted)
 
 
 async def sweep(ctx: JobContext) -> dict[str, int]:

@@ -57,7 +57,7 @@ async def _commit_and_enqueue(
     """Jobs go out only after the rows they refer to are committed (the outbox)."""
     await db.commit()
     fresh = [o.pk for o in outcomes if o.status in ("created", "replaced") and o.pk is not None]
-    await enqueue_sessions(state.jobs, fresh)
+    await enqueue_sessions(state.jobs, fresh, stored_as_queued=True)
 
 
 def _rejected(exc: ServiceError) -> IngestResult:
@@ -88,7 +88,11 @@ async def submit_session(
     doc = await read_json(request, state.settings.max_body_bytes)
     session = parse_session(doc, state.settings, ["body"])
     [outcome] = await ingest(
-        db, principal.project_id, [prepare(session, state.thresholds)], replace=replace
+        db,
+        principal.project_id,
+        [prepare(session, state.thresholds)],
+        replace=replace,
+        judge_status="queued",
     )
     await _commit_and_enqueue(db, state, [outcome])
     result = _result(outcome)
@@ -107,7 +111,9 @@ async def submit_batch(
     prepared: list[PreparedSession] = [
         prepare(p, state.thresholds) for p in parsed if not isinstance(p, ServiceError)
     ]
-    outcomes = await ingest(db, principal.project_id, prepared, replace=replace)
+    outcomes = await ingest(
+        db, principal.project_id, prepared, replace=replace, judge_status="queued"
+    )
     await _commit_and_enqueue(db, state, outcomes)
     stored = iter(outcomes)
     items = [_rejected(p) if isinstance(p, ServiceError) else _result(next(stored)) for p in parsed]
