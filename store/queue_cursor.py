@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Float, literal
 
-from store.session_queries import BadCursor
+from store.pagination import BadCursor
 
 
 def _number(value: object) -> bool:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from store.models import SessionEvents, SessionRow
+from store.pagination import BadCursor, newest_first
 
-
-class BadCursor(ValueError):
-    pass
+__all__ = ["BadCursor", "SessionFilter", "get_events", "get_session", "list_sessions"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,21 +44,6 @@ class SessionFilter:
         return stmt.where(*conditions)
 
 
-def encode_pair(at: datetime, key: int) -> str:
-    """An opaque cursor for keyset pagination over (time, id)."""
-    raw = orjson.dumps([at.isoformat(), key])
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_pair(cursor: str) -> tuple[datetime, int]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, pk = orjson.loads(raw)
-        return datetime.fromisoformat(stamp), int(pk)
-    except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
-        raise BadCursor("cursor is not one this service issued") from exc
-
-
 async def get_session(db: DbSession, project_id: int, session_id: str) -> SessionRow | None:
     return await db.scalar(
         select(SessionRow).where(
@@ -84,17 +66,4 @@ async def list_sessions(
 ) -> tuple[Sequence[SessionRow], str | None]:
     """Newest first; the cursor is the (occurred_at, pk) of the last row served."""
     stmt = filters.apply(select(SessionRow).where(SessionRow.project_id == project_id))
-    if cursor:
-        at, pk = decode_pair(cursor)
-        stmt = stmt.where(
-            or_(
-                SessionRow.occurred_at < at,
-                and_(SessionRow.occurred_at == at, SessionRow.pk < pk),
-            )
-        )
-    stmt = stmt.order_by(SessionRow.occurred_at.desc(), SessionRow.pk.desc()).limit(limit + 1)
-    rows = (await db.scalars(stmt)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return rows, encode_pair(last.occurred_at, last.pk) if more and last else None
+    return await newest_first(db, stmt, SessionRow.occurred_at, SessionRow.pk, limit, cursor)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from store.models import CurrentVerdict, VerdictRow
-from store.session_queries import decode_pair, encode_pair
+from store.pagination import newest_first
 
 
 def dedupe_key(
@@ -128,17 +128,4 @@ async def list_verdicts(
     db: DbSession, project_id: int, filters: VerdictFilter, limit: int, cursor: str | None
 ) -> tuple[Sequence[VerdictRow], str | None]:
     stmt = filters.apply(select(VerdictRow).where(VerdictRow.project_id == project_id))
-    if cursor:
-        at, last_id = decode_pair(cursor)
-        stmt = stmt.where(
-            or_(
-                VerdictRow.created_at < at,
-                and_(VerdictRow.created_at == at, VerdictRow.id < last_id),
-            )
-        )
-    stmt = stmt.order_by(VerdictRow.created_at.desc(), VerdictRow.id.desc()).limit(limit + 1)
-    rows = (await db.scalars(stmt)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    return rows, encode_pair(last.created_at, last.id) if more and last else None
+    return await newest_first(db, stmt, VerdictRow.created_at, VerdictRow.id, limit, cursor)

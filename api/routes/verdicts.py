@@ -15,8 +15,8 @@ from api.state import AppState
 from judge import Helpfulness
 from rules import Termination
 from store.models import SessionRow
+from store.pagination import BadCursor
 from store.prompt_pins import current_prompt, list_prompt_versions
-from store.session_queries import BadCursor
 from store.verdicts import VerdictFilter, list_verdicts
 
 router = APIRouter(prefix="/v1", tags=["verdicts"], responses=ERROR_RESPONSES)
