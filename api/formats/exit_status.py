@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from api.formats._common import Clock, Json, event
 from rules import EndReason
 
 _TIMEOUTS = frozenset(
@@ -55,3 +57,13 @@ def outcome(status: object) -> Outcome:
     if status == "exit_forfeit":
         return Outcome("user_closed")
     return Outcome("error", error_type=status)
+
+
+def append_ending(events: list[Json], info: dict[str, Any], clock: Clock) -> Outcome:
+    """Add the events an exit status implies (a completion, or an error) and answer it."""
+    result = outcome(info.get("exit_status"))
+    if result.completed:
+        events.append(event("completion", clock.tick(), text=info.get("submission") or None))
+    if result.error_type:
+        events.append(event("error", clock.tick(), error_type=result.error_type))
+    return result

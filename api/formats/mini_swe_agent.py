@@ -38,7 +38,7 @@ from api.formats._common import (
     stable_id,
     text_of,
 )
-from api.formats.exit_status import outcome
+from api.formats.exit_status import append_ending
 from rules import Session
 
 _BASH = re.compile(r"```bash\s*\n(.*?)\n```", re.DOTALL)
@@ -66,11 +66,7 @@ def convert(doc: Any, *, name: str) -> list[Session]:
             pending = None
         elif role == "user":
             events.append(event("user_message", clock.tick(), text=text))
-    result = outcome(info.get("exit_status"))
-    if result.completed:
-        events.append(event("completion", clock.tick(), text=info.get("submission") or None))
-    if result.error_type:
-        events.append(event("error", clock.tick(), error_type=result.error_type))
+    result = append_ending(events, info, clock)
     rest = {k: v for k, v in info.items() if k not in ("exit_status", "model_stats", "submission")}
     return [
         build_session(

@@ -40,7 +40,7 @@ from api.formats._common import (
     stable_id,
     text_of,
 )
-from api.formats.exit_status import outcome
+from api.formats.exit_status import append_ending
 from rules import Session
 
 _COMMANDS = names(
@@ -73,13 +73,9 @@ def convert(doc: Any, *, name: str) -> list[Session]:
     info = as_dict(doc.get("info"))
     history = as_list(doc.get("history"))
     stats = as_dict(info.get("model_stats"))
-    result = outcome(info.get("exit_status"))
     clock = Clock()
     events, spread = _events(doc, history, stats, clock)
-    if result.completed:
-        events.append(event("completion", clock.tick(), text=info.get("submission") or None))
-    if result.error_type:
-        events.append(event("error", clock.tick(), error_type=result.error_type))
+    result = append_ending(events, info, clock)
     system = next((m for m in history if as_dict(m).get("role") == "system"), None)
     rest = {k: v for k, v in info.items() if k not in ("exit_status", "model_stats", "submission")}
     return [
