@@ -22,6 +22,7 @@ from store.settings import Settings
 from workers.alerts import alert_loop, load_slo
 from workers.context import JobContext, build_context
 from workers.judging import judge_session
+from workers.llm_rollup import rollup_loop
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
 from workers.runs import start_run
 from workers.sweep import sweep
@@ -72,11 +73,13 @@ def in_process_queue(jobs: JobContext) -> InProcessQueue:
 
 @asynccontextmanager
 async def app_state(settings: Settings) -> AsyncIterator[AppState]:
-    """Build everything the app needs; with no Redis, jobs and the sweep run in-process."""
+    """Build everything the app needs; with no Redis, jobs, the sweep, alert evaluation
+    and the llm rollup run in-process."""
     slo = load_slo(settings.slo_file)  # a bad SLO file stops the start here
     jobs = await build_context(settings, create_engine(settings))
     sweeper: asyncio.Task[None] | None = None
     alerter: asyncio.Task[None] | None = None
+    roller: asyncio.Task[None] | None = None
     if settings.redis_url:
         # No ping at start: the API takes sessions while Redis is away; the sweep catches up.
         queue: JobQueue = ArqQueue(ArqRedis.from_url(settings.redis_url))
@@ -84,6 +87,7 @@ async def app_state(settings: Settings) -> AsyncIterator[AppState]:
         queue = in_process_queue(jobs)
         sweeper = asyncio.create_task(_sweep_forever(jobs, settings.sweep_interval_seconds))
         alerter = asyncio.create_task(alert_loop(jobs, slo, settings.alert_interval_seconds))
+        roller = asyncio.create_task(rollup_loop(jobs, settings.llm_rollup_interval_seconds))
     jobs.queue = queue
     try:
         yield AppState(settings, jobs, queue, slo=slo)
@@ -96,5 +100,9 @@ async def app_state(settings: Settings) -> AsyncIterator[AppState]:
             alerter.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await alerter
+        if roller is not None:
+            roller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await roller
         await queue.close()
         await jobs.close()

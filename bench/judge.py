@@ -2,7 +2,7 @@
 answering after 500 ms; CPU per session; nothing lost or judged twice. Then the
 transcript compression on the shared real sessions.
 
-    .venv/bin/python -m bench.judge [--sessions 2000]
+    .venv/bin/python -m bench.judge [--sessions 2000] [--compression-only]
 """
 
 from __future__ import annotations
@@ -141,28 +141,45 @@ def run_worker(url: str, llm_url: str) -> tuple[float, float]:
 
 
 def compression() -> list[str]:
+    """Per folder: tokens raw and rendered, the largest transcript, CPU ms per rendering
+    (metrics computed beforehand), and must-keep events missing from the transcript."""
     rows = []
-    all_raw = all_shown = 0
+    warm = Session.model_validate(session_doc("warm-up"))
+    render_transcript(warm, compute_metrics(warm))  # loads the encoding: not a rendering cost
+    all_raw = all_shown = all_n = 0
+    all_max, all_cpu = 0, 0.0
     for folder in sorted(p for p in DATA.iterdir() if p.is_dir()):
-        raw = shown = lost = 0
+        raw = shown = lost = biggest = 0
         sessions = [i.session for i in load_path(folder) if i.session is not None]
+        cpu = 0.0
         for session in sessions:
-            rendered = render_transcript(session, compute_metrics(session))
+            metrics = compute_metrics(session)
+            started = time.process_time()
+            rendered = render_transcript(session, metrics)
+            cpu += time.process_time() - started
             raw += raw_tokens(session)
             shown += rendered.tokens
+            biggest = max(biggest, rendered.tokens)
             must = {i for i, e in enumerate(session.events) if e.type in KEEP}
             lost += len(must - rendered.event_indices)
-        all_raw, all_shown = all_raw + raw, all_shown + shown
+        all_raw, all_shown, all_n = all_raw + raw, all_shown + shown, all_n + len(sessions)
+        all_max, all_cpu = max(all_max, biggest), all_cpu + cpu
         rows.append(f"| {folder.name} | {len(sessions)} | {raw:,} | {shown:,} | "
-                    f"{shown / raw:.1%} | {lost} |")  # fmt: skip
-    rows.append(f"| all | | {all_raw:,} | {all_shown:,} | {all_shown / all_raw:.1%} | |")
+                    f"{shown / raw:.1%} | {biggest:,} | {cpu / len(sessions) * 1000:.2f} | "
+                    f"{lost} |")  # fmt: skip
+    rows.append(f"| all | {all_n} | {all_raw:,} | {all_shown:,} | {all_shown / all_raw:.1%} | "
+                f"{all_max:,} | {all_cpu / all_n * 1000:.2f} | |")  # fmt: skip
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, default=2000)
+    parser.add_argument("--compression-only", action="store_true", help="skip the throughput run")
     args = parser.parse_args()
+    if args.compression_only:
+        print_compression()
+        return
     llm = FakeLlm()
     llm.default = lambda _: Delay(0.5, dict(VERDICT))
     llm.start()
@@ -189,8 +206,13 @@ def main() -> None:
     print(f"| verdicts / distinct sessions | {verdicts:,} / {distinct:,} | no loss, no doubles |")
     print(f"| LLM requests | {len(llm.requests):,} | |")
     print()
-    print("| source | sessions | raw tokens | transcript tokens | ratio | must-keep events lost |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print_compression()
+
+
+def print_compression() -> None:
+    print("| source | sessions | raw tokens | transcript tokens | ratio | max tokens "
+          "(budget 12,000) | render ms CPU/session | must-keep events lost |")  # fmt: skip
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     print("\n".join(compression()))
 
 

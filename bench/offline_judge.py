@@ -4,11 +4,17 @@ Termination against exit statuses (SWE-agent, mini-swe-agent, OpenHands), helpfu
 against SWE-bench ``resolved`` (mini-swe-agent) and tau-bench ``reward``: accuracy and
 ROC AUC of ``offline_helpfulness_score``.
 
-    .venv/bin/python bench/offline_judge.py [data folder]
+The event signals of the score (``judge.offline_signals``) were chosen on the SWE-bench
+sessions and one half of tau-bench (``dev``: the first byte of the SHA-256 of the session
+id is even); the other half (``held out``) is reported on its own. Its figures were
+printed beside the dev half's while exploring, but the choice followed the dev half.
+
+    .venv/bin/python -m bench.offline_judge [data folder]
 """
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -67,11 +73,16 @@ def termination_rows(scored: list[_Scored]) -> list[list[object]]:
         expected = expected_termination(item)
         if expected is None:
             continue
-        got = offline_verdict(item.metrics, []).termination
+        got = offline_verdict(item.metrics, [], item.session.events).termination
         tally = per_source.setdefault(item.source, Counter())
         tally["n"] += 1
         tally["agree"] += got == expected
     return [[s, t["n"], f"{t['agree'] / t['n']:.1%}"] for s, t in sorted(per_source.items())]
+
+
+def _half(session_id: str) -> str:
+    """A fixed split that does not depend on order or on the labels."""
+    return "dev" if hashlib.sha256(session_id.encode()).digest()[0] % 2 == 0 else "held out"
 
 
 def helpfulness_rows(scored: list[_Scored], resolved: dict[str, bool]) -> list[list[object]]:
@@ -81,9 +92,13 @@ def helpfulness_rows(scored: list[_Scored], resolved: dict[str, bool]) -> list[l
         if name is None:
             continue
         dataset, positive = _SOLVED[name]
-        score = offline_helpfulness_score(item.metrics, [])
-        label = offline_verdict(item.metrics, []).helpfulness
+        events = item.session.events
+        score = offline_helpfulness_score(item.metrics, [], events)
+        label = offline_verdict(item.metrics, [], events).helpfulness
         groups.setdefault(dataset, []).append((score, positive, label))
+        if dataset == "tau-bench":
+            half = f"{dataset} {_half(item.session.session_id)}"
+            groups.setdefault(half, []).append((score, positive, label))
     rows: list[list[object]] = []
     for dataset, items in sorted(groups.items()):
         correct = sum((label == "helpful") == positive for _, positive, label in items)

@@ -1,11 +1,17 @@
 """Trend and dashboard latency over a large project, on Postgres.
 
 Generates 1,000,000 sessions over 90 days with verdicts and thumbs and 10 llm_call rows
-each (bench/trends_data.py; generation time printed apart), then times each endpoint
+each (bench/trends_data.py, then what its bulk load leaves to the store's writes:
+``complete_bulk_load``; generation time printed apart), then times each endpoint
 through the HTTP app for a 30-day range by day grouped by model, and prints p50/p95 of
 ``--reps`` requests and the plans of the queries behind them (EXPLAIN ANALYZE, BUFFERS).
 
     .venv/bin/python -m bench.trends [--sessions 1000000] [--calls 10] [--reps 20]
+        [--keep NAME | --reuse NAME] [--only outcomes sessions …] [--no-plans]
+
+``--keep NAME`` generates into a new database NAME and keeps it; ``--reuse NAME`` migrates
+that database to the head revision and times it again without generating, so queries
+can be iterated on in seconds. Drop a kept one with ``DROP DATABASE NAME``.
 """
 
 from __future__ import annotations
@@ -14,21 +20,25 @@ import argparse
 import asyncio
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from bench.common import new_key, pct, scratch_database
+from bench.common import PG_ADMIN, new_key, pct, scratch_database
 from bench.trends_data import generate
 from store.analytics import tune
+from store.engine import create_engine, session_factory
+from store.feedback import count_thumbs
+from store.keys import create_key
+from store.migrate import upgrade
 from store.settings import Settings
 
 END = datetime(2026, 11, 22, tzinfo=UTC)
@@ -89,10 +99,13 @@ async def explain(http: httpx.AsyncClient, path: str, params: dict[str, Any]) ->
             print("\n".join(row[0] for row in plan), "\n", flush=True)
 
 
-async def measure(url: str, key: str, reps: int) -> None:
+async def measure(
+    url: str, key: str, reps: int, only: list[str] | None = None, plans: bool = True
+) -> None:
+    endpoints = [e for e in ENDPOINTS if only is None or e[0].split()[0] in only]
     async with client(url, key) as http:
         rows = []
-        for name, path, params, target in ENDPOINTS:
+        for name, path, params, target in endpoints:
             for _ in range(2):  # warm the caches
                 r = await http.get(path, params=params)
                 assert r.status_code == 200, r.text[:300]
@@ -107,17 +120,79 @@ async def measure(url: str, key: str, reps: int) -> None:
         for name, p50, p95, target in rows:
             goal = f"< {target:.0f} ms" if target else ""
             print(f"| {name} | {p50:.0f} ms | {p95:.0f} ms | {goal} |")
-        for name, path, params, _ in ENDPOINTS:
+        for name, path, params, _ in endpoints if plans else []:
             print(f"\n### plans: {name}\n", flush=True)
             await explain(http, path, params)
 
 
-async def project_id(dsn: str) -> int:
+async def fetch(dsn: str, sql: str) -> Any:
     conn = await asyncpg.connect(dsn)
     try:
-        return int(await conn.fetchval("SELECT max(id) FROM projects"))
+        return await conn.fetchval(sql)
     finally:
         await conn.close()
+
+
+def asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+@contextmanager
+def named_database(name: str, create: bool) -> Iterator[str]:
+    """Database ``name``, created (and migrated) when ``create``, else migrated to the
+    head revision; kept either way."""
+    if create:
+        asyncio.run(fetch(PG_ADMIN, f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    url += f"/{name}"
+    upgrade(url)
+    yield url
+    print(f"\nkept database {name}: --reuse {name} times it again", flush=True)
+
+
+def data_project_key(url: str) -> str:
+    """A read key of the project holding the generated sessions."""
+
+    async def run() -> str:
+        project = await fetch(
+            asyncpg_dsn(url),
+            "SELECT name FROM projects WHERE id = (SELECT project_id FROM sessions LIMIT 1)",
+        )
+        engine = create_engine(Settings(database_url=url))
+        async with session_factory(engine)() as db:
+            secret = await create_key(db, project, "bench", ["read"])
+            await db.commit()
+        await engine.dispose()
+        return secret
+
+    return asyncio.run(run())
+
+
+VERDICT_TIMES = """
+UPDATE current_verdicts AS cv SET occurred_at = s.occurred_at
+FROM sessions AS s WHERE s.pk = cv.session_pk AND cv.occurred_at IS NULL
+"""
+
+
+async def complete_bulk_load(url: str, project: int) -> None:
+    """The generator bulk-loads feedback and current verdicts past the store's writes: count
+    the sessions' thumbs as a click would, give the verdicts their session's time as the
+    judge would, then vacuum both tables for index-only scans again."""
+    start = time.perf_counter()
+    engine = create_engine(Settings(database_url=url))
+    async with session_factory(engine)() as db:
+        await count_thumbs(db, project)
+        await db.execute(text(VERDICT_TIMES))
+        await db.commit()
+    await engine.dispose()
+    # Bulk updates rewrite every row at once (here, and the generator's rollup step), which
+    # leaves the trend indexes half empty; a live table's updates come one session at a
+    # time and Postgres deletes the old index entries as it goes, so rebuild them compact.
+    for index in ("ix_sessions_project_occurred", "ix_current_verdicts_prompt_occurred"):
+        await fetch(asyncpg_dsn(url), f"REINDEX INDEX {index}")
+    await fetch(asyncpg_dsn(url), "VACUUM ANALYZE sessions, current_verdicts")
+    took = time.perf_counter() - start
+    print(f"  {'thumbs, verdict times':<28} {'':<22} {took:7.1f} s\n", flush=True)
 
 
 def main() -> None:
@@ -126,17 +201,27 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10, help="llm_call rows per session")
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--reps", type=int, default=20)
+    kept = parser.add_mutually_exclusive_group()
+    kept.add_argument("--keep", metavar="NAME", help="generate into database NAME, keep it")
+    kept.add_argument("--reuse", metavar="NAME", help="time database NAME, kept before")
+    parser.add_argument("--only", nargs="+", help="endpoints by first word, e.g. outcomes")
+    parser.add_argument("--no-plans", dest="plans", action="store_false")
     args = parser.parse_args()
-    with scratch_database() as url:
-        dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-        key = new_key(url, ("ingest", "read"))
-        print(f"generating {args.sessions:,} sessions, {args.sessions * args.calls:,} llm calls")
-        start = time.perf_counter()
-        asyncio.run(
-            generate(dsn, asyncio.run(project_id(dsn)), args.sessions, args.calls, args.days, END)
-        )
-        print(f"generation: {time.perf_counter() - start:.0f} s\n", flush=True)
-        asyncio.run(measure(url, key, args.reps))
+    name = args.keep or args.reuse
+    database = named_database(name, args.keep is not None) if name else scratch_database()
+    with database as url:
+        if args.reuse:
+            key = data_project_key(url)
+        else:
+            key = new_key(url, ("ingest", "read"))
+            dsn = asyncpg_dsn(url)
+            project = int(asyncio.run(fetch(dsn, "SELECT max(id) FROM projects")))
+            print(f"generating {args.sessions:,} sessions, {args.sessions * args.calls:,} calls")
+            start = time.perf_counter()
+            asyncio.run(generate(dsn, project, args.sessions, args.calls, args.days, END))
+            asyncio.run(complete_bulk_load(url, project))
+            print(f"generation: {time.perf_counter() - start:.0f} s\n", flush=True)
+        asyncio.run(measure(url, key, args.reps, args.only, args.plans))
 
 
 if __name__ == "__main__":

@@ -1,177 +1,161 @@
-"""Events as transcript lines: identical calls grouped, one drafting rule per event type.
+"""Transcript lines of event groups: one drafting rule per event type.
 
 A draft is a list of parts: our own text (``str``) and references (``int``) to client
 text queued in a ``Batch``, which redacts and cuts it before the line is assembled.
+
+A call reads ``[12] call TOOL ARGS`` with `` FAILED: error`` and `` ×N`` where so, and
+its output on the next line after ``→``; messages read ``[3] user: text``. Arguments
+lose JSON's quoting (``judge._compact``), outputs lose the wrappers the session puts
+around all of them (``judge._wrappers``), and a long text that another event shows
+already becomes ``(same as [j])`` (``judge._dedupe``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from rules.loops import canonical_args, failure_text
-from rules.model import KNOWN_EVENT_TYPES, Event, EventType
-
-if TYPE_CHECKING:
-    from judge._render import Batch
+from judge._batch import Batch
+from judge._compact import compact_args
+from judge._groups import Group
+from judge._wrappers import unwrap
+from rules.loops import failure_text
+from rules.model import Event, EventType
 
 Draft = list[str | int]
+Drafter = Callable[[Event, Batch, int | None], Draft]
 _TOOL_CALL = EventType.TOOL_CALL.value
 _LLM_CALL = EventType.LLM_CALL.value
-_MUST_KEEP = frozenset(
+_MESSAGES = frozenset(
     {
         EventType.USER_MESSAGE.value,
         EventType.ASSISTANT_MESSAGE.value,
         EventType.COMPLETION.value,
-        EventType.ERROR.value,
-        EventType.FEEDBACK.value,
     }
 )
+_EDGE_CHARS = 60
+"""Characters of a failed output's head and tail that survive the tightest level's cut."""
+FAILED = "FAILED"
+OUTPUT = "\n→ "
 
 
 @dataclass(frozen=True, slots=True)
-class Limits:
-    """Characters of client text kept per kind of field at one level of shrinking."""
+class Context:
+    """What drafting one event needs to know of the others."""
 
-    message: int
-    output: int
-    failed_output: int
-    error: int
-    args: int
-    name: int = 80
-    header: int = 1 << 30
+    same: dict[int, int]
+    """Event index → index of an event that shows the same long text."""
+    wrappers: frozenset[str]
+    """Lines removed from the edges of every output (see ``judge._wrappers``)."""
 
 
-@dataclass(slots=True)
-class Group:
-    """An event, or a run of identical tool calls shown as its first one with a count."""
-
-    index: int
-    event: Event
-    signature: tuple[str | None, str, bool, str] | None = None
-    """Tool, canonical arguments, failed, error: what makes two tool calls identical."""
-    repeats: int = 1
-    absorbed: int = 0
-    """Successful llm_calls between the calls of a run, folded into it."""
-
-    @property
-    def kind(self) -> str:
-        return self.event.type if self.event.type in KNOWN_EVENT_TYPES else "other"
-
-    @property
-    def must_keep(self) -> bool:
-        event = self.event
-        return event.type in _MUST_KEEP or (event.type in (_TOOL_CALL, _LLM_CALL) and event.failed)
+def shown_text(event: Event) -> str:
+    """The long text of an event, the one ``same`` can stand for: a message or an output."""
+    if event.type == _TOOL_CALL:
+        return (event.output or "").strip()
+    return (event.text or "").strip() if event.type in _MESSAGES else ""
 
 
-def group_events(events: Sequence[Event]) -> list[Group]:
-    """Collapse runs of identical tool calls (same tool, arguments and outcome).
-
-    Successful llm_calls between two calls of a run are the agent deciding to call again,
-    so they do not break the run; anything else does.
-    """
-    groups: list[Group] = []
-    run: Group | None = None
-    held: list[Group] = []
-    for index, event in enumerate(events):
-        if event.type == _TOOL_CALL:
-            signature = (event.tool, canonical_args(event.args), event.failed, failure_text(event))
-            if run is not None and run.signature == signature:
-                run.repeats += 1
-                run.absorbed += len(held)
-                held.clear()
-                continue
-            run = Group(index, event, signature)
-            groups.extend(held)
-            groups.append(run)
-        elif event.type == _LLM_CALL and not event.failed and run is not None:
-            held.append(Group(index, event))
-            continue
-        else:
-            run = None
-            groups.extend(held)
-            groups.append(Group(index, event))
-        held.clear()
-    groups.extend(held)
-    return groups
-
-
-def draft(group: Group, batch: Batch) -> tuple[Draft, int | None]:
+def draft(group: Group, batch: Batch, context: Context) -> tuple[Draft, int | None]:
     """The line of ``group`` and the reference of its tool name, if it is a tool call."""
     event, prefix = group.event, f"[{group.index}] "
+    same = context.same.get(group.index)
     if event.type == _TOOL_CALL:
         tool = batch.add(event.tool or "?", "name")
-        return [prefix, *_tool_call(group, tool, batch)], tool
+        return [prefix, *_tool_call(group, tool, batch, same, context.wrappers)], tool
     drafter = _DRAFTERS.get(event.type, _other)
-    return [prefix, *drafter(event, batch)], None
+    return [prefix, *drafter(event, batch, same)], None
 
 
-def _tool_call(group: Group, tool: int, batch: Batch) -> Draft:
+def _tool_call(
+    group: Group, tool: int, batch: Batch, same: int | None, wrappers: frozenset[str]
+) -> Draft:
+    """``call TOOL ARGS``, `` FAILED: error`` and `` ×N`` if so, then ``→ output``.
+
+    An error that the output repeats where no cut can hide it is shown once, in the output.
+    """
     event = group.event
-    parts: Draft = ["tool_call ", tool]
-    if event.args is not None and group.signature is not None:
-        parts += [" ", batch.add(group.signature[1], "args")]
-    parts += _outcome(event, failure_text(event), batch)
+    parts: Draft = ["call ", tool]
+    if event.args is not None and event.args != {}:
+        parts += [" ", batch.add(compact_args(event.args), "args")]
+    output = shown_text(event)
+    error = failure_text(event).strip()
+    if event.failed and (not error or _repeats(output, error)):
+        parts.append(f" {FAILED}")
+    elif event.failed:
+        parts += [f" {FAILED}: ", batch.add(error, "error")]
+        output = "" if output in error else output
     if group.repeats > 1:
         parts.append(f" ×{group.repeats}")
-    if event.output:
+    if output and same is not None:
+        parts.append(f"{OUTPUT}{_same(same)}")
+    elif output := unwrap(output, wrappers):
         kind = "failed_output" if event.failed else "output"
-        parts.append(batch.add(event.output, kind, label="\noutput: "))
+        parts.append(batch.add(output, kind, label=OUTPUT))
     return parts
 
 
-def _outcome(event: Event, error: str, batch: Batch) -> Draft:
-    if not event.failed:
-        return [" ok"]
-    return [" failed: ", batch.add(error or "no error given", "error")]
+def _repeats(output: str, error: str) -> bool:
+    """Whether ``output`` shows ``error`` in full at any level: is it, or starts or ends with
+    it, and the error is shorter than the head or tail of the tightest cut."""
+    if output == error:
+        return True
+    return len(error) <= _EDGE_CHARS and (output.startswith(error) or output.endswith(error))
 
 
-def _llm_call(event: Event, batch: Batch) -> Draft:
+def _same(index: int) -> str:
+    return f"(same as [{index}])"
+
+
+def _llm_call(event: Event, batch: Batch, same: int | None) -> Draft:
     name = "/".join(part for part in (event.provider, event.model) if part) or "?"
     error = ": ".join(part for part in (event.error_type, event.error_message) if part)
-    parts: Draft = ["llm_call ", batch.add(name, "name"), *_outcome(event, error, batch)]
+    parts: Draft = ["llm_call ", batch.add(name, "name")]
+    if event.failed:
+        parts += [f" {FAILED}: ", batch.add(error or "no error given", "error")]
     if event.latency_ms is not None:
         parts.append(f" {duration(event.latency_ms)}")
     return parts
 
 
-def _text(label: str) -> Callable[[Event, Batch], Draft]:
-    def drafter(event: Event, batch: Batch) -> Draft:
-        return [f"{label}: ", batch.add(event.text or "", "message")]
+def _text(label: str) -> Drafter:
+    def drafter(event: Event, batch: Batch, same: int | None) -> Draft:
+        if same is not None:
+            return [f"{label}: {_same(same)}"]
+        return [f"{label}: ", batch.add(shown_text(event), "message")]
 
     return drafter
 
 
-def _error(event: Event, batch: Batch) -> Draft:
+def _error(event: Event, batch: Batch, same: int | None) -> Draft:
     text = ": ".join(part for part in (event.error_type, event.message) if part)
     return ["error: ", batch.add(text, "error")]
 
 
-def _feedback(event: Event, batch: Batch) -> Draft:
+def _feedback(event: Event, batch: Batch, same: int | None) -> Draft:
     comment: Draft = [batch.add(event.comment, "message", label=": ")] if event.comment else []
     return [f"feedback {event.rating or 'without rating'}", *comment]
 
 
-def _condensed(event: Event, batch: Batch) -> Draft:
+def _condensed(event: Event, batch: Batch, same: int | None) -> Draft:
     return [f"context_condensed {event.tokens_before}→{event.tokens_after} tokens"]
 
 
-def _skill(event: Event, batch: Batch) -> Draft:
+def _skill(event: Event, batch: Batch, same: int | None) -> Draft:
     return ["skill_chosen ", batch.add(event.skill or "?", "name")]
 
 
-def _knowledge(event: Event, batch: Batch) -> Draft:
+def _knowledge(event: Event, batch: Batch, same: int | None) -> Draft:
     size = f" {event.chars} chars" if event.chars is not None else ""
     return ["knowledge_used ", batch.add(event.name or "?", "name"), size]
 
 
-def _other(event: Event, batch: Batch) -> Draft:
-    payload = event.text or (canonical_args(event.attributes) if event.attributes else "")
+def _other(event: Event, batch: Batch, same: int | None) -> Draft:
+    payload = event.text or (compact_args(event.attributes) if event.attributes else "")
     return [batch.add(event.type, "name"), " ", batch.add(payload, "args")]
 
 
-_DRAFTERS: dict[str, Callable[[Event, Batch], Draft]] = {
+_DRAFTERS: dict[str, Drafter] = {
     EventType.USER_MESSAGE.value: _text("user"),
     EventType.ASSISTANT_MESSAGE.value: _text("assistant"),
     EventType.COMPLETION.value: _text("completion"),

@@ -1,10 +1,8 @@
-"""Transcript items: client text redacted once, then cut to each level's limits.
+"""Transcript items: a session grouped, drafted and cleaned once, then rendered per level.
 
-Client text is queued in a ``Batch`` as windows a margin wider than the widest level
-keeps of it, so a later cut never halves a secret into pieces too short to be recognised.
-All windows are cleaned together, with one ``redact`` call on a joined text, because
-per-field calls would cost more than the rest of the rendering; each level then only
-cuts the cleaned windows.
+Events that frame the session (its first and last few lines, and everything the user
+said) are cut to a level's ``ends`` limits; the events in between to its tighter
+``middle`` limits: the judge reads what was asked and how it ended most closely.
 """
 
 from __future__ import annotations
@@ -13,18 +11,28 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from judge._events import Draft, Group, Limits, draft, group_events
+from judge._batch import Batch, Limits
+from judge._dedupe import repeated
+from judge._events import Context, Draft, draft, shown_text
+from judge._groups import Group, group_events
 from judge._header import header
-from rules.model import Session
+from judge._wrappers import wrappers
+from rules.model import EventType, Session
 from rules.schemas import SessionMetrics
 
-_MARGIN = 128
-"""Characters cleaned beyond a cut, more than any secret pattern needs to match."""
-_ALIGN = 4096
-"""How far a tail window reaches back for whitespace, so that it starts no secret halfway."""
-_SEPARATOR = "\n\x00\n"
 _SHORT_CHARS = 200
 _SUMMARY_TOOLS = 4
+_FIRST, _LAST = 1, 4
+"""How many lines at the start and at the end of a session frame it."""
+_FROM_USER = frozenset({EventType.USER_MESSAGE.value, EventType.FEEDBACK.value})
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """Limits for the events that frame the session and for those in its middle."""
+
+    ends: Limits
+    middle: Limits
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,78 +48,6 @@ class Item:
     absorbed: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Field:
-    first: int
-    windows: int
-    kind: str
-    length: int
-    label: str
-
-
-class Batch:
-    """Client text of every line: queued, cleaned in a single pass, cut per level."""
-
-    def __init__(self, widest: Limits) -> None:
-        self._widest = widest
-        self._windows: list[str] = []
-        self._fields: list[_Field] = []
-
-    def add(self, text: str, kind: str, label: str = "") -> int:
-        """Queue ``text``, a field of ``kind`` (a ``Limits`` name); returns its reference.
-
-        ``label`` goes before the text, and goes with it when a level keeps none of it.
-        """
-        text = text.replace("\x00", "\ufffd")
-        keep = getattr(self._widest, kind)
-        if len(text) <= keep + 2 * _MARGIN:
-            windows = [text]
-        else:
-            tail = _run_start(text, len(text) - (keep - keep // 2 + _MARGIN))
-            windows = [text[: keep // 2 + _MARGIN], text[tail:]]
-        self._fields.append(_Field(len(self._windows), len(windows), kind, len(text), label))
-        self._windows.extend(windows)
-        return len(self._fields) - 1
-
-    def clean(self, clean: Callable[[str], str]) -> None:
-        cleaned = clean(_SEPARATOR.join(self._windows)).split(_SEPARATOR)
-        if len(cleaned) != len(self._windows):  # a rule spanned a separator: one by one
-            cleaned = [clean(window) for window in self._windows]
-        self._windows = cleaned
-
-    def values(self, limits: Limits) -> list[str]:
-        """Every field cut to the limits of one level, in the order they were added."""
-        return [self._value(field, getattr(limits, field.kind)) for field in self._fields]
-
-    def _value(self, field: _Field, limit: int) -> str:
-        if limit <= 0:
-            return ""
-        head = self._windows[field.first]
-        if field.windows == 2:
-            text = _cut(head, self._windows[field.first + 1], limit, field.length - limit)
-        elif len(head) > limit:
-            text = _cut(head, head, limit, len(head) - limit)
-        else:
-            text = head
-        return field.label + text
-
-
-def _run_start(text: str, at: int) -> int:
-    """Where the whitespace-free run through ``at`` starts, if that is near enough.
-
-    Secrets are such runs: a window starting inside one would show its end without the
-    prefix (``sk-``, ``eyJ``) that gives it away.
-    """
-    low = max(0, at - _ALIGN)
-    space = max(text.rfind(" ", low, at), text.rfind("\n", low, at), text.rfind("\t", low, at))
-    return at if space < 0 else space + 1
-
-
-def _cut(head: str, tail: str, limit: int, gone: int) -> str:
-    half = limit // 2
-    return f"{head[:half]}…[{gone:,} chars cut]…{tail[len(tail) - (limit - half) :]}"
-
-
 class Prepared:
     """A session grouped, drafted and cleaned once; ``items`` renders it at any level."""
 
@@ -119,28 +55,46 @@ class Prepared:
         self, session: Session, metrics: SessionMetrics, widest: Limits, clean: Callable[[str], str]
     ) -> None:
         self._groups = group_events(session.events)
+        calls = [g.event for g in self._groups if g.event.type == EventType.TOOL_CALL]
+        wrapping = wrappers(text for event in calls if (text := shown_text(event)))
         self._batch = Batch(widest)
-        self._header = self._batch.add(header(session, metrics), "header")
-        self._drafts = [draft(group, self._batch) for group in self._groups]
+        self._header = self._batch.add(header(session, metrics, wrapping), "header")
+        context = Context(repeated(self._groups), frozenset(wrapping))
+        self._drafts = [draft(group, self._batch, context) for group in self._groups]
         self._batch.clean(clean)
+        last = len(self._groups) - _LAST
+        self._framing = [
+            k < _FIRST or k >= last or group.event.type in _FROM_USER
+            for k, group in enumerate(self._groups)
+        ]
 
-    def items(self, limits: Limits) -> tuple[str, list[Item]]:
-        values = self._batch.values(limits)
-        pairs = zip(self._groups, self._drafts, strict=True)
-        return values[self._header], [_item(g, d, tool, values) for g, (d, tool) in pairs]
+    def items(self, level: Level) -> tuple[str, list[Item]]:
+        items = [
+            self._item(group, parts, tool, level.ends if framing else level.middle)
+            for group, (parts, tool), framing in zip(
+                self._groups, self._drafts, self._framing, strict=True
+            )
+        ]
+        return self._batch.value(self._header, level.ends), items
 
+    def _item(self, group: Group, parts: Draft, tool: int | None, limits: Limits) -> Item:
+        """The item's text, its lines after the first indented by a space.
 
-def _item(group: Group, parts: Draft, tool: int | None, values: list[str]) -> Item:
-    text = "".join(p if isinstance(p, str) else values[p] for p in parts).replace("\n", "\n  ")
-    return Item(
-        index=group.index,
-        must_keep=group.must_keep,
-        text=text,
-        kind=group.kind,
-        tool=None if tool is None else values[tool],
-        repeats=group.repeats,
-        absorbed=group.absorbed,
-    )
+        So only our own lines start with ``[12]`` (text cannot pose as an event), and the
+        review page can tell where an event ends. One space costs almost no tokens: it
+        merges into the word after it.
+        """
+        value = self._batch.value
+        text = "".join(p if isinstance(p, str) else value(p, limits) for p in parts)
+        return Item(
+            index=group.index,
+            must_keep=group.must_keep,
+            text=text.replace("\n", "\n "),
+            kind=group.kind,
+            tool=None if tool is None else value(tool, limits),
+            repeats=group.repeats,
+            absorbed=group.absorbed,
+        )
 
 
 def one_line(item: Item) -> str:

@@ -24,15 +24,17 @@ _RULES: list[tuple[str, re.Pattern[str], str]] = [
         "PRIVATE KEY-----",
         re.compile(
             r"-----BEGIN[A-Z ]*PRIVATE KEY-----"
-            r"(?:[\w+/=\s:,.\-]*?-----END[A-Z ]*PRIVATE KEY-----|[\w+/=\s:,.\-]*)"
+            r"(?:[\w+/=\s:,.\-\\]*?-----END[A-Z ]*PRIVATE KEY-----|[\w+/=\s:,.\-\\]*)"
         ),
         MASK,
     ),
-    # The body of a block whose BEGIN line was cut away (the tail of a long output).
+    # The body of a block whose BEGIN line was cut away (the tail of a long output). Both
+    # patterns also take JSON-escaped newlines (``\\n``): a key inside a JSON string.
     (
         "PRIVATE KEY-----",
         re.compile(
-            r"(?:[A-Za-z0-9+/=]{16,}[ \t]*\r?\n)*[A-Za-z0-9+/=]*\s*-----END[A-Z ]*PRIVATE KEY-----"
+            r"(?:[A-Za-z0-9+/=]{16,}[ \t]*(?:\r?\n|(?:\\r)?\\n))*[A-Za-z0-9+/=]*(?:\s|\\r|\\n)*"
+            r"-----END[A-Z ]*PRIVATE KEY-----"
         ),
         MASK,
     ),

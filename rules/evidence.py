@@ -21,6 +21,18 @@ Precedence, first match wins:
    assistant question, 0.75 mid-task, 0.5 after a plain assistant message);
 5. end reason ``completed`` without a completion event → completed (0.6);
 6. otherwise → null (0.2; 0.0 with no events).
+
+*Certain* evidence (``certain_termination``) is evidence the rules would stand on without
+an LLM; with the operator's leave the judge then skips the LLM call:
+
+- completed, when a completion is the last meaningful event (nothing at all after it);
+- timed_out, when the end reason is ``timeout`` and the last event is no failure;
+- errored, when the last meaningful event is a failure, the end reason ``error`` agrees,
+  and no completion came earlier.
+
+These are the cases of confidence 0.9 and up, less the completions followed by more
+work (the user asked again, the agent kept going), which the confidence cannot tell
+apart. Abandoned and unknown endings are never certain: a user who leaves may be done.
 """
 
 from __future__ import annotations
@@ -242,11 +254,31 @@ _RULES: Sequence[Callable[[_Ending], TerminationEvidence | None]] = (
 )
 
 
-def termination_evidence(session: Session) -> TerminationEvidence:
-    """How the session ended, as far as its events and end reason say (see module doc)."""
-    ending = _read_ending(session)
+def _decide(ending: _Ending) -> TerminationEvidence:
     for rule in _RULES:
         evidence = rule(ending)
         if evidence is not None:
             return evidence
     return _unknown(ending)
+
+
+def termination_evidence(session: Session) -> TerminationEvidence:
+    """How the session ended, as far as its events and end reason say (see module doc)."""
+    return _decide(_read_ending(session))
+
+
+def _is_certain(ending: _Ending, termination: Termination | None) -> bool:
+    if termination == "completed":
+        return ending.last is not None and ending.last.type == EventType.COMPLETION
+    if termination == "timed_out":
+        return not ending.failure_event
+    if termination == "errored":
+        return ending.failure_event and ending.end_reason == "error" and not ending.has_completion
+    return False
+
+
+def certain_termination(session: Session) -> TerminationEvidence | None:
+    """The termination evidence when the rules are certain of it (see module doc)."""
+    ending = _read_ending(session)
+    evidence = _decide(ending)
+    return evidence if _is_certain(ending, evidence.termination) else None

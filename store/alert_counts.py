@@ -1,9 +1,9 @@
 """Counting ``llm_calls`` for the SLO windows: one indexed scan per evaluation.
 
 One query over the longest window counts, per group, the calls of every window by
-conditional aggregation (``sum(case when ts > now - w …)``): in all, failed, and slower
-than each latency threshold of the config. It reads ``ix_llm_calls_project_ts``; a query
-restricted to named groups reads ``ix_llm_calls_group_ts``.
+conditional aggregation (``count(*) filter (where ts > now - w …)``): in all, failed, and
+slower than each latency threshold of the config. It reads ``ix_llm_calls_project_ts``; a
+query restricted to named groups reads ``ix_llm_calls_group_ts``.
 
 Groups are (project, provider, model, tool, gateway). ``tool_error_rate`` regroups them
 by tool alone: the error rate of the product feature the calls served, across providers,
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -57,6 +57,20 @@ class GroupCounts:
             {t: _add(counts, other.slow[t]) for t, counts in self.slow.items()},
         )
 
+    def window(self, i: int, thresholds: Iterable[float]) -> GroupCounts:
+        """Window ``i`` alone, with the slow calls of these thresholds only."""
+        slow = {t: [self.slow[t][i]] for t in thresholds}
+        return GroupCounts([self.total[i]], [self.errors[i]], slow)
+
+
+def merge_counts(*parts: dict[CallGroup, GroupCounts]) -> dict[CallGroup, GroupCounts]:
+    """Counts of the same windows over disjoint calls, added up per group."""
+    out: dict[CallGroup, GroupCounts] = {}
+    for part in parts:
+        for group, counts in part.items():
+            out[group] = out[group].plus(counts) if group in out else counts
+    return out
+
 
 def _add(a: list[int], b: list[int]) -> list[int]:
     return [x + y for x, y in zip(a, b, strict=True)]
@@ -76,6 +90,9 @@ class CountPlan:
         windows = {w for objective in objectives for w in required_windows(objective)}
         thresholds = {o.latency_threshold_ms for o in objectives if o.latency_threshold_ms}
         return cls(tuple(sorted(windows)), tuple(sorted(thresholds)))
+
+    def with_window(self, window: timedelta) -> CountPlan:
+        return CountPlan(tuple(sorted({*self.windows, window})), self.thresholds)
 
 
 def counts_query(
@@ -123,8 +140,9 @@ async def count_calls(
 
 
 def _count(condition: ColumnElement[bool]) -> ColumnElement[Any]:
-    """``sum(case when … then 1 else 0 end)``: conditional counting both backends know."""
-    return func.sum(case((condition, 1), else_=0))
+    """``count(*) FILTER (WHERE …)``: both backends know it, and Postgres runs it faster
+    than ``sum(case when … then 1 else 0 end)``."""
+    return func.count().filter(condition)
 
 
 def _matches(group: CallGroup) -> ColumnElement[bool]:
@@ -161,10 +179,10 @@ def objective_counts(
 
 def _by_tool(counts: dict[CallGroup, GroupCounts]) -> dict[CallGroup, GroupCounts]:
     """Sum the groups of each (project, tool); calls that name no tool belong to none."""
-    by_tool: dict[CallGroup, GroupCounts] = {}
-    for group, c in counts.items():
-        if group.tool is None:
-            continue
-        key = CallGroup(group.project_id, None, None, group.tool, None)
-        by_tool[key] = by_tool[key].plus(c) if key in by_tool else c
-    return by_tool
+    return merge_counts(
+        *(
+            {CallGroup(group.project_id, None, None, group.tool, None): c}
+            for group, c in counts.items()
+            if group.tool is not None
+        )
+    )

@@ -9,9 +9,11 @@ mid-send leaves a row that becomes due again when its lease runs out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from store.models import Alert, AlertDelivery, Project
@@ -70,22 +72,41 @@ async def deliveries_with_alerts(
     return [(delivery, alert, name) for delivery, alert, name in rows]
 
 
-async def mark_sent(db: DbSession, delivery_id: int, now: datetime) -> None:
+async def mark_sent(db: DbSession, delivery_ids: Sequence[int], now: datetime) -> None:
+    if not delivery_ids:
+        return
     await db.execute(
         update(AlertDelivery)
-        .where(AlertDelivery.id == delivery_id, AlertDelivery.status == "pending")
+        .where(AlertDelivery.id.in_(delivery_ids), AlertDelivery.status == "pending")
         .values(status="sent", sent_at=now, last_error=None)
     )
 
 
-async def mark_failed(
-    db: DbSession, delivery_id: int, error: str, retry_at: datetime | None
-) -> None:
-    """Record a failed attempt: due again at ``retry_at``, or given up (``failed``)."""
-    values: dict[str, object] = {"last_error": error[:2000]}
-    values |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
-    await db.execute(
-        update(AlertDelivery)
-        .where(AlertDelivery.id == delivery_id, AlertDelivery.status == "pending")
-        .values(**values)
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A failed attempt: due again at ``retry_at``, or given up (``failed``) when None."""
+
+    delivery_id: int
+    error: str
+    retry_at: datetime | None
+
+
+async def mark_failed(db: DbSession, failures: Sequence[Failure]) -> None:
+    """Record failed attempts, one executemany for those to retry and one for those given
+    up."""
+    table = cast(Table, AlertDelivery.__table__)
+    pending = update(table).where(
+        table.c.id == bindparam("delivery_id"), table.c.status == "pending"
     )
+    retrying = [f for f in failures if f.retry_at is not None]
+    given_up = [f for f in failures if f.retry_at is None]
+    if retrying:
+        stmt = pending.values(last_error=bindparam("error"), next_attempt_at=bindparam("retry"))
+        await db.execute(stmt, [_params(f) | {"retry": f.retry_at} for f in retrying])
+    if given_up:
+        stmt = pending.values(last_error=bindparam("error"), status="failed")
+        await db.execute(stmt, [_params(f) for f in given_up])
+
+
+def _params(failure: Failure) -> dict[str, object]:
+    return {"delivery_id": failure.delivery_id, "error": failure.error[:2000]}

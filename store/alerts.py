@@ -3,7 +3,8 @@
 Two evaluators may run at once (a cron on two workers, the CLI). ``active_key`` is unique
 while an alert fires, so only one INSERT opens it; conditional UPDATEs with RETURNING
 make exactly one evaluator escalate or resolve it, and only that one writes the
-deliveries (which are unique per alert, event and target besides).
+deliveries (which are unique per alert, event and target besides). Each of these is one
+statement for every alert an evaluation changes, however many (a storm opens hundreds).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
@@ -48,23 +49,25 @@ async def firing_alerts(db: DbSession, project_ids: Sequence[int]) -> list[Alert
     return list(rows)
 
 
-async def open_alert(db: DbSession, values: dict[str, Any]) -> int | None:
-    """Insert a firing alert; None when another evaluator opened it first."""
+async def open_alerts(db: DbSession, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert firing alerts, one statement per thousand; ``{active_key: id}`` of those
+    inserted (an alert another evaluator opened first is left out)."""
+    if not rows:
+        return {}
     stmt = (
         _dialect(db)
         .insert(Alert)
-        .values(status=FIRING, resolved_at=None, **values)
         .on_conflict_do_nothing(index_elements=["active_key"])
-        .returning(Alert.id)
+        .returning(Alert.active_key, Alert.id)
     )
-    alert_id: int | None = (await db.execute(stmt)).scalar_one_or_none()
-    return alert_id
+    values = [{"status": FIRING, "resolved_at": None} | row for row in rows]
+    return {key: alert_id for key, alert_id in await db.execute(stmt, values)}
 
 
-def _still_firing(alert_id: int, now: datetime) -> Any:
-    """The alert fires and was last evaluated no later than ``now``: an evaluator whose
+def _still_firing(alert_ids: Sequence[int], now: datetime) -> Any:
+    """The alerts fire and were last evaluated no later than ``now``: an evaluator whose
     clock is behind never changes what a later evaluation wrote."""
-    return (Alert.id == alert_id) & Alert.active_key.is_not(None) & (Alert.evaluated_at <= now)
+    return Alert.id.in_(alert_ids) & Alert.active_key.is_not(None) & (Alert.evaluated_at <= now)
 
 
 async def refresh_alerts(db: DbSession, now: datetime, rates: dict[int, dict[str, float]]) -> None:
@@ -85,47 +88,55 @@ async def refresh_alerts(db: DbSession, now: datetime, rates: dict[int, dict[str
     await db.execute(stmt, [{"alert_id": i, "rates": r} for i, r in rates.items()])
 
 
-async def escalate_alert(db: DbSession, alert_id: int, now: datetime) -> bool:
-    """Ticket to page; True for the one evaluator that did it."""
+async def escalate_alerts(db: DbSession, alert_ids: Sequence[int], now: datetime) -> set[int]:
+    """Tickets to pages; the ids this evaluator escalated (each exactly once overall)."""
+    if not alert_ids:
+        return set()
     stmt = (
         update(Alert)
-        .where(_still_firing(alert_id, now), Alert.severity == "ticket")
+        .where(_still_firing(alert_ids, now), Alert.severity == "ticket")
         .values(severity="page")
         .returning(Alert.id)
     )
-    return (await db.execute(stmt)).scalar_one_or_none() is not None
+    return set(await db.scalars(stmt))
 
 
-async def resolve_alert(db: DbSession, alert_id: int, now: datetime, budget: float) -> bool:
-    """Resolve a firing alert; True for the one evaluator that did it."""
+async def resolve_alerts(db: DbSession, now: datetime, budgets: dict[int, float]) -> set[int]:
+    """Resolve firing alerts, recording their budget left (``{alert id: budget}``); the
+    ids this evaluator resolved (each exactly once overall)."""
+    if not budgets:
+        return set()
     stmt = (
         update(Alert)
-        .where(_still_firing(alert_id, now))
+        .where(_still_firing(list(budgets), now))
         .values(
             status=RESOLVED,
             active_key=None,
             resolved_at=now,
             evaluated_at=now,
-            budget_remaining=budget,
+            budget_remaining=case(budgets, value=Alert.id),
         )
         .returning(Alert.id)
     )
-    return (await db.execute(stmt)).scalar_one_or_none() is not None
+    return set(await db.scalars(stmt))
 
 
 async def add_deliveries(
-    db: DbSession, alert_id: int, event: str, targets: dict[str, str], now: datetime
+    db: DbSession, events: Sequence[tuple[int, str]], targets: dict[str, str], now: datetime
 ) -> None:
-    """One pending delivery per target (``{url: "json" | "slack"}``), never twice."""
-    if not targets:
+    """One pending delivery per (alert id, event) and target (``{url: "json" | "slack"}``),
+    never twice, in one executemany."""
+    if not events or not targets:
         return
     rows = [
-        {"alert_id": alert_id, "event": event, "target": url, "kind": kind, "status": "pending",
-         "attempts": 0, "next_attempt_at": now}
+        {"alert_id": alert_id, "event": event, "target": url, "kind": kind,
+         "status": "pending", "attempts": 0, "next_attempt_at": now}
+        for alert_id, event in events
         for url, kind in targets.items()
     ]  # fmt: skip
-    stmt = _dialect(db).insert(AlertDelivery).values(rows)
-    await db.execute(stmt.on_conflict_do_nothing(index_elements=["alert_id", "event", "target"]))
+    stmt = _dialect(db).insert(AlertDelivery)
+    unique = ["alert_id", "event", "target"]
+    await db.execute(stmt.on_conflict_do_nothing(index_elements=unique), rows)
 
 
 async def list_alerts(

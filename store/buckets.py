@@ -2,10 +2,12 @@
 
 A ``Timeline`` says which rows count (``where``), which bucket each belongs to (``key``,
 an SQL expression) and where that bucket sits in the answer (``index_of``). Buckets are
-hours, days or weeks in UTC (weeks start on Monday): Postgres truncates with
-``date_trunc``; SQLite cuts its stored ``YYYY-MM-DD HH:MM:SS.ffffff`` text, which is
-exact where its date functions would round fractional seconds. Queries group by column
-position (``GROUP BY 1, 2``), so a key expression may carry bound parameters.
+hours, days or weeks in UTC (weeks start on Monday): Postgres bins with ``date_bin`` from
+a Monday midnight (integer arithmetic, cheaper per row than ``date_trunc`` of a time zone
+conversion; migration 0007 gives the planner statistics of these exact expressions);
+SQLite cuts its stored ``YYYY-MM-DD HH:MM:SS.ffffff`` text, which is exact where its date
+functions would round fractional seconds. Queries group by column position
+(``GROUP BY 1, 2``), so a key expression may carry bound parameters.
 """
 
 from __future__ import annotations
@@ -34,6 +36,17 @@ SESSION_GROUPS: dict[str, Any] = {
     "client_version": SessionRow.client_version,
     "mode": SessionRow.mode,
 }
+
+
+STRIDES: dict[Bucket, str] = {"hour": "1 hour", "day": "1 day", "week": "7 days"}
+ORIGIN = "2001-01-01 00:00:00+00"
+"""A Monday, midnight UTC: ``date_bin`` from it gives UTC hours, days and ISO weeks."""
+
+
+def pg_bucket(at: Any, bucket: Bucket) -> ColumnElement[Any]:
+    """``date_bin`` as literals, the expression migration 0007 keeps statistics of."""
+    stride: ColumnElement[Any] = literal_column(f"'{STRIDES[bucket]}'::interval")
+    return func.date_bin(stride, at, literal_column(f"'{ORIGIN}'::timestamptz"))
 
 
 def floor_time(at: datetime, bucket: Bucket) -> datetime:
@@ -83,10 +96,6 @@ class Timeline:
     bucket: Bucket
 
     @property
-    def earliest(self) -> datetime:
-        return self.start
-
-    @property
     def starts(self) -> list[datetime]:
         first, width = floor_time(self.start, self.bucket), WIDTHS[self.bucket]
         return [first + i * width for i in range(bucket_count(self.start, self.end, self.bucket))]
@@ -97,8 +106,7 @@ class Timeline:
     def key(self, at: Any, dialect: str) -> ColumnElement[Any]:
         if dialect != "postgresql":
             return _sqlite_key(at, self.bucket)
-        utc = func.timezone(literal_column("'UTC'"), at)
-        return func.date_trunc(literal_column(f"'{self.bucket}'"), utc)
+        return pg_bucket(at, self.bucket)
 
     def index_of(self, key: Any) -> int:
         return (_parse_key(key) - floor_time(self.start, self.bucket)) // WIDTHS[self.bucket]
@@ -131,10 +139,6 @@ class Windows:
 
     def index_of(self, key: Any) -> int:
         return int(key)
-
-    @property
-    def earliest(self) -> datetime:
-        return min(w.lo for w in self.windows)
 
     @property
     def size(self) -> int:

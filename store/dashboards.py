@@ -1,60 +1,29 @@
-"""The LLM dashboard: per time bucket and provider/model/tool, from the llm_calls rows —
-call and error counts, errors by type, latency and time-to-first-token percentiles,
-tokens and cost."""
+"""The LLM dashboard: per time bucket and provider/model/tool — call and error counts,
+errors by type, latency and time-to-first-token percentiles, tokens and cost.
+
+Counters are exact; percentiles are histogram estimates (store/histogram.py) of the
+rollups and raw calls that store/llm_dashboard_rows.py reads.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import Select, func, select
+import orjson
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
-from store.analytics import Grid, GroupKey, fill_grid, is_postgres, tune
-from store.buckets import Timeline, positions
-from store.models import LlmCall
-from store.quantiles import Quantiles, as_quantiles, pg_quantiles, python_quantiles
+from store import histogram
+from store.analytics import Grid, GroupKey, fill_grid, tune
+from store.llm_dashboard_rows import LlmDimension, LlmQuery, dashboard_statement
+from store.llm_rollup_parts import NANOS
+from store.quantiles import Quantiles
 
-LlmDimension = Literal["provider", "model", "tool"]
-DIMENSIONS: dict[str, Any] = {
-    "provider": LlmCall.provider,
-    "model": LlmCall.model,
-    "tool": LlmCall.tool,
-}
+__all__ = ["LlmDimension", "LlmQuery", "LlmStats", "llm_dashboard"]
 LATENCY_QS = (0.5, 0.9, 0.99)
 TTFT_QS = (0.5, 0.9)
-UNKNOWN = "unknown"
-"""The error type of failed calls that named none."""
-
-
-@dataclass(frozen=True, slots=True)
-class LlmQuery:
-    project_id: int
-    timeline: Timeline
-    group_by: tuple[LlmDimension, ...] = ("provider", "model", "tool")
-    provider: str | None = None
-    model: str | None = None
-    tool: str | None = None
-
-    def select(
-        self, db: DbSession, *columns: Any, extra_keys: Sequence[Any] = (), grouped: bool = True
-    ) -> Select[Any]:
-        """``bucket key, *dimensions, *extra_keys, *columns`` over the calls in range."""
-        bucket = self.timeline.key(LlmCall.ts, db.get_bind().dialect.name)
-        keys = [bucket, *(DIMENSIONS[d] for d in self.group_by), *extra_keys]
-        filters = {"provider": self.provider, "model": self.model, "tool": self.tool}
-        stmt = select(*keys, *columns).where(
-            LlmCall.project_id == self.project_id,
-            self.timeline.where(LlmCall.ts),
-            *(DIMENSIONS[k] == v for k, v in filters.items() if v is not None),
-        )
-        return stmt.group_by(*positions(len(keys))) if grouped else stmt
-
-    def key(self, row: Any) -> tuple[int, GroupKey]:
-        """(bucket index, group) of a result row; the group is a tuple of dimensions."""
-        group = tuple(row[1 : 1 + len(self.group_by)]) if self.group_by else None
-        return (self.timeline.index_of(row[0]), group)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,58 +38,41 @@ class LlmStats:
     cost_usd: float = 0.0
 
 
-COLUMNS = [
-    func.count(),
-    func.count().filter(LlmCall.ok.is_(False)),
-    func.coalesce(func.sum(LlmCall.input_tokens), 0),
-    func.coalesce(func.sum(LlmCall.output_tokens), 0),
-    func.coalesce(func.sum(LlmCall.cost_usd), 0.0),
-]
-
-
-async def _errors_by_type(db: DbSession, query: LlmQuery) -> dict[tuple[int, GroupKey], Any]:
-    """Failed calls per type; they are few, and a partial index finds them."""
-    failed = query.select(db, func.count(), extra_keys=[LlmCall.error_type])
-    stmt = failed.where(~LlmCall.ok)  # the predicate of ix_llm_calls_failed
-    found: dict[tuple[int, GroupKey], dict[str, int]] = {}
-    for row in await db.execute(stmt):
-        found.setdefault(query.key(row), {})[row[-2] or UNKNOWN] = row[-1]
-    return found
-
-
-def _stats(row: Any, errors: dict[str, int], quantiles: list[Quantiles]) -> LlmStats:
-    calls, failed, tokens_in, tokens_out, cost = row
+def _stats(counters: Sequence[int], errors: dict[str, int], bins: Mapping[str, Any]) -> LlmStats:
+    calls, failed, tokens_in, tokens_out, nanos = counters
     return LlmStats(
-        calls, failed, errors, quantiles[0], quantiles[1],
-        int(tokens_in), int(tokens_out), float(cost),
+        calls, failed, errors,
+        histogram.quantiles(bins["latency"], LATENCY_QS),
+        histogram.quantiles(bins["ttft"], TTFT_QS),
+        tokens_in, tokens_out, nanos / NANOS,
     )  # fmt: skip
 
 
-async def _stats_by_key(db: DbSession, query: LlmQuery) -> dict[tuple[int, GroupKey], Any]:
-    """(counters, [latency, ttft] quantiles) per key: quantiles in Postgres, or over the
-    fetched values on SQLite."""
-    n = len(COLUMNS)
-    if is_postgres(db):
-        latency = pg_quantiles(LlmCall.latency_ms, LATENCY_QS)
-        stmt = query.select(db, *COLUMNS, latency, pg_quantiles(LlmCall.ttft_ms, TTFT_QS))
-        return {
-            query.key(row): (row[-n - 2 : -2], [as_quantiles(row[-2], 3), as_quantiles(row[-1], 2)])
-            for row in await db.execute(stmt)
-        }
-    values = query.select(db, LlmCall.latency_ms, LlmCall.ttft_ms, grouped=False)
-    keys = 1 + len(query.group_by)
-    found = await python_quantiles(db, values, keys, [LATENCY_QS, TTFT_QS])
-    return {
-        query.key(row): (row[-n:], found[tuple(row[:keys])])
-        for row in await db.execute(query.select(db, *COLUMNS))
-    }
+def _counts(pairs: str) -> Iterable[tuple[int, int]]:
+    """``bin,count,…`` as (bin, count) pairs."""
+    numbers = orjson.loads(f"[{pairs}]")
+    return zip(numbers[::2], numbers[1::2], strict=True)
 
 
 async def llm_dashboard(db: DbSession, query: LlmQuery) -> Grid[LlmStats]:
     await tune(db)
-    errors = await _errors_by_type(db, query)
-    found = {
-        key: _stats(counters, errors.get(key, {}), quantiles)
-        for key, (counters, quantiles) in (await _stats_by_key(db, query)).items()
-    }
+    counters: dict[tuple[int, GroupKey], Sequence[int]] = {}
+    errors: dict[tuple[int, GroupKey], dict[str, int]] = defaultdict(dict)
+    bins: dict[tuple[int, GroupKey], dict[str, list[tuple[int, int]]]] = defaultdict(
+        lambda: {"latency": [], "ttft": []}
+    )
+    indexes: dict[Any, int] = {}  # bucket key -> index: few keys, many rows
+    width = len(query.group_by)
+    for kind, bucket, *row in await db.execute(dashboard_statement(db, query)):
+        if bucket not in indexes:
+            indexes[bucket] = query.timeline.index_of(bucket)
+        key = (indexes[bucket], tuple(row[:width]) if width else None)
+        error_type, pairs, *values = row[width:]
+        if kind == "calls":
+            counters[key] = values
+        elif kind == "errors":
+            errors[key][error_type] = values[0]
+        else:
+            bins[key][kind].extend(_counts(pairs))
+    found = {key: _stats(c, errors.get(key, {}), bins[key]) for key, c in counters.items()}
     return fill_grid(found, query.timeline.size, bool(query.group_by), LlmStats)

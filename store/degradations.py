@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 from store.analytics import GroupKey, is_postgres, tune
 from store.buckets import SESSION_GROUPS, GroupBy, Window, Windows, positions
 from store.models import LlmCall, SessionRow
-from store.quantiles import as_quantiles, pg_quantiles, python_quantiles
+from store.quantiles import pg_values, python_quantiles, values_quantiles
 from store.session_queries import SessionFilter
 from store.session_trends import session_trend
 from store.trends import OutcomeCounts, TrendQuery, outcome_trend
@@ -52,17 +52,18 @@ def comparison_windows(at: datetime, window: timedelta, days: int) -> Windows:
 def _llm_select(
     db: DbSession, query: TrendQuery, *columns: Any, grouped: bool = True
 ) -> Select[Any]:
-    """``side, [group,] *columns`` over the calls in the windows, through their session."""
+    """``side, [group,] *columns`` over the calls in the windows, through their session
+    when a filter or the group is the session's (every call has its session)."""
     own = {"model": LlmCall.model, "provider": LlmCall.provider}
     group = own.get(query.group_by, SESSION_GROUPS.get(query.group_by))
     side = query.placement.key(LlmCall.ts, db.get_bind().dialect.name)
     keys = [side] if group is None else [side, group]
-    stmt = (
-        select(*keys, *columns)
-        .join(SessionRow, SessionRow.pk == LlmCall.session_pk)
-        .where(LlmCall.project_id == query.project_id, query.placement.where(LlmCall.ts))
+    stmt = select(*keys, *columns).where(
+        LlmCall.project_id == query.project_id, query.placement.where(LlmCall.ts)
     )
-    return query.filters.apply(stmt.group_by(*positions(len(keys))) if grouped else stmt)
+    if query.filters != SessionFilter() or query.group_by not in (*own, "none"):
+        stmt = query.filters.apply(stmt.join(SessionRow, SessionRow.pk == LlmCall.session_pk))
+    return stmt.group_by(*positions(len(keys))) if grouped else stmt
 
 
 async def _llm_counts(db: DbSession, query: TrendQuery) -> dict[tuple[int, GroupKey], Any]:
@@ -70,9 +71,9 @@ async def _llm_counts(db: DbSession, query: TrendQuery) -> dict[tuple[int, Group
     counts = [func.count(), func.count().filter(LlmCall.ok.is_(False))]
     k = query.keys
     if is_postgres(db):
-        stmt = _llm_select(db, query, *counts, pg_quantiles(LlmCall.latency_ms, [0.9]))
+        stmt = _llm_select(db, query, *counts, pg_values(LlmCall.latency_ms))
         rows = await db.execute(stmt)
-        return {query.key(r): (r[k], r[k + 1], as_quantiles(r[k + 2], 1)[0]) for r in rows}
+        return {query.key(r): (r[k], r[k + 1], values_quantiles(r[k + 2], [0.9])[0]) for r in rows}
     values = _llm_select(db, query, LlmCall.latency_ms, grouped=False)
     p90 = await python_quantiles(db, values, k, [[0.9]])
     rows = await db.execute(_llm_select(db, query, *counts))

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 from rules import LoopThresholds, Session, compute_metrics, llm_call_records
 from rules.schemas import LlmCallRecord, SessionMetrics
 from store.feedback import store_event_feedback
+from store.llm_rollup import unroll_session
 from store.models import LlmCall, SessionEvents, SessionRow
+from store.verdicts import move_current_verdicts
 
 Status = Literal["created", "duplicate", "replaced", "conflict"]
 # Core tables for the bulk child rows: the ORM's bulk path adds nothing here but cost.
@@ -146,10 +148,12 @@ async def _write_children(
 async def _replace(
     db: DbSession, project_id: int, pk: int, item: PreparedSession, judge_status: str
 ) -> None:
+    await unroll_session(db, pk)  # its old calls leave the rollups with them
     now = datetime.now(UTC)
     values = _session_values(project_id, item, now, judge_status)
     values.pop("received_at")
     await db.execute(update(SessionRow).where(SessionRow.pk == pk).values(**values))
+    await move_current_verdicts(db, pk, values["occurred_at"])
     await db.execute(delete(LlmCall).where(LlmCall.session_pk == pk))
     await db.execute(delete(SessionEvents).where(SessionEvents.session_pk == pk))
     await _write_children(db, project_id, [(pk, item)])

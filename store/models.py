@@ -10,11 +10,15 @@ from sqlalchemy import (
     Boolean,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
+    PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -24,10 +28,12 @@ from store.base import Base, BigId, UtcDateTime
 
 # The sessions columns trends, dashboards and degradations read (see store/trends.py).
 TREND_COLUMNS = [
-    "session_id", "model", "provider", "source", "client_version", "mode", "end_reason",
+    "model", "provider", "source", "client_version", "mode", "end_reason",
     "stuck", "duration_ms", "ttfr_ms", "user_turns", "tool_calls", "tool_errors",
-    "condense_count", "tokens_total", "cost_usd",
+    "condense_count", "tokens_total", "cost_usd", "feedback_count", "feedback_up",
 ]  # fmt: skip
+# What outcome trends read of the current verdicts of a time range (index-only).
+VERDICT_COLUMNS = ["session_pk", "termination", "helpfulness", "confidence"]
 
 # Queryable documents are JSONB on Postgres; the bulky event list stays plain JSON,
 # which Postgres stores without re-parsing (faster ingest).
@@ -68,6 +74,14 @@ class SessionRow(Base):
             postgresql_include=TREND_COLUMNS,
         ),
         Index("ix_sessions_judge_status", "judge_status", "status_changed_at"),
+        # the sessions whose llm_calls the rollup job has still to fold in (store/llm_rollup.py)
+        Index(
+            "ix_sessions_unrolled",
+            "project_id",
+            "pk",
+            postgresql_where=text("NOT rolled_up"),
+            sqlite_where=text("NOT rolled_up"),
+        ),
     )
 
     pk: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -99,12 +113,19 @@ class SessionRow(Base):
     condense_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     tokens_total: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
     cost_usd: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    # the users' thumbs of this session (feedback rows with its session id), kept by
+    # store/feedback.py on every feedback and session write, so trends read no feedback
+    feedback_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    feedback_up: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     judge_status: Mapped[str] = mapped_column(String(16))
     judge_reason: Mapped[str | None] = mapped_column(Text)
     judge_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    rolled_up: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), doc="Its llm_calls are in the rollups."
+    )
 
 
 class SessionEvents(Base):
@@ -250,7 +271,15 @@ class CurrentVerdict(Base):
     so trends join one row per session instead of ranking the verdict history."""
 
     __tablename__ = "current_verdicts"
-    __table_args__ = (Index("ix_current_verdicts_project_prompt", "project_id", "prompt"),)
+    __table_args__ = (
+        Index(
+            "ix_current_verdicts_prompt_occurred",
+            "project_id",
+            "prompt",
+            "occurred_at",
+            postgresql_include=VERDICT_COLUMNS,
+        ),
+    )
 
     session_pk: Mapped[int] = mapped_column(
         BigId, ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
@@ -262,6 +291,9 @@ class CurrentVerdict(Base):
     helpfulness: Mapped[str] = mapped_column(String(24))
     confidence: Mapped[float] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    occurred_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime, doc="The session's, copied on every verdict and session write."
+    )
 
 
 class Feedback(Base):
@@ -366,6 +398,41 @@ class AlertDelivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
+class SloDay(Base):
+    """A day of one project whose calls ``slo_day_counts`` holds, for the SLO periods
+    (store/slo_days.py): the calls in ``(day, day + 1 day]``."""
+
+    __tablename__ = "slo_days"
+
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+    day: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    measures: Mapped[list[str]] = mapped_column(JSON, doc="What was counted: calls, errors, …")
+    counted_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SloDayCount(Base):
+    """One measure of one group's calls on a counted day: ``calls``, ``errors`` or
+    ``slow:<threshold ms>`` (zero counts are not stored)."""
+
+    __tablename__ = "slo_day_counts"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["project_id", "day"], ["slo_days.project_id", "slo_days.day"], ondelete="CASCADE"
+        ),
+        Index("ix_slo_day_counts_project_day", "project_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[datetime] = mapped_column(UtcDateTime)
+    provider: Mapped[str | None] = mapped_column(String(128))
+    model: Mapped[str | None] = mapped_column(String(256))
+    tool: Mapped[str | None] = mapped_column(String(128))
+    gateway: Mapped[bool] = mapped_column(Boolean)
+    measure: Mapped[str] = mapped_column(String(40))
+    count: Mapped[int] = mapped_column(BigId)
+
+
 class OpenSession(Base):
     """A session still receiving events (incremental API, OpenTelemetry spans)."""
 
@@ -397,3 +464,73 @@ class OpenSessionEvent(Base):
     )
     event_key: Mapped[str | None] = mapped_column(String(256))
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LlmRollupGroup(Base):
+    """A provider/model/tool group of a project's llm_calls, as the rollups key it. A
+    unique key cannot hold NULL portably, so a NULL dimension is stored as '' with its bit
+    set in ``nulls`` (1 provider, 2 model, 4 tool): '' and NULL stay apart."""
+
+    __tablename__ = "llm_rollup_groups"
+    __table_args__ = (UniqueConstraint("project_id", "provider", "model", "tool", "nulls"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"))
+    provider: Mapped[str] = mapped_column(String(128))
+    model: Mapped[str] = mapped_column(String(256))
+    tool: Mapped[str] = mapped_column(String(128))
+    nulls: Mapped[int] = mapped_column(SmallInteger)
+
+
+class _LlmRollupKey:
+    """The key the LLM rollups start with: a project, a grain
+    (``store.llm_rollup_parts.GRAINS``: hour, day), the bucket's start and a group. Small
+    integer keys: the rollup job's upserts probe and extend these indexes for every row,
+    and text keys made that three times slower. No foreign keys: the rows derive from
+    llm_calls."""
+
+    project_id: Mapped[int] = mapped_column(Integer)
+    grain: Mapped[int] = mapped_column(SmallInteger)
+    bucket_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    group_id: Mapped[int] = mapped_column(Integer)
+
+
+_ROLLUP_KEY = ("project_id", "grain", "bucket_start", "group_id")
+
+
+class LlmRollup(_LlmRollupKey, Base):
+    """The llm_calls counters of one group and bucket (of the sessions rolled up)."""
+
+    __tablename__ = "llm_rollups"
+    __table_args__ = (PrimaryKeyConstraint(*_ROLLUP_KEY),)
+
+    calls: Mapped[int] = mapped_column(BigId)
+    errors: Mapped[int] = mapped_column(BigId)
+    input_tokens: Mapped[int] = mapped_column(BigId)
+    output_tokens: Mapped[int] = mapped_column(BigId)
+    cost_nanos: Mapped[int] = mapped_column(BigId, doc="Cost in 1e-9 USD: integer sums are exact.")
+
+
+class LlmRollupError(_LlmRollupKey, Base):
+    """Failed calls per error type ('unknown' where none was named)."""
+
+    __tablename__ = "llm_rollup_errors"
+    __table_args__ = (PrimaryKeyConstraint(*_ROLLUP_KEY, "error_type"),)
+
+    error_type: Mapped[str] = mapped_column(String(128))
+    count: Mapped[int] = mapped_column(BigId)
+
+
+class LlmRollupBin(_LlmRollupKey, Base):
+    """Calls per histogram bin (store/histogram.py) of one metric
+    (``store.llm_rollup_parts.METRICS``: latency, ttft)."""
+
+    __tablename__ = "llm_rollup_bins"
+    # the metric ahead of the bucket: the dashboard reads one metric's bins in key order
+    __table_args__ = (
+        PrimaryKeyConstraint("project_id", "grain", "metric", "bucket_start", "group_id", "bin"),
+    )
+
+    metric: Mapped[int] = mapped_column(SmallInteger)
+    bin: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(BigId)

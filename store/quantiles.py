@@ -1,17 +1,26 @@
-"""Percentiles of grouped rows: ``percentile_cont`` inside Postgres, ``rules.stats.percentile``
-over the fetched values on SQLite. The latter mirrors the former's arithmetic, so both
-backends answer the same floats on the same data (tests/test_trends.py checks it).
+"""Percentiles of grouped rows, with the arithmetic of Postgres' ``percentile_cont``
+(``rules.stats.percentile``), so both backends answer the same floats on the same data
+(tests/test_trends.py checks it).
+
+Postgres collects each group's values in the grouped read itself (``pg_values``: a hash
+aggregation in parallel workers, where ``percentile_cont`` over the rows would first sort
+every row by group) and takes ``percentile_cont`` over each group's array, in the
+database (store/session_trends.py); SQLite's values are read apart (``python_quantiles``).
+Only the two ranks around each quantile's position are needed, so ``values_quantiles``
+partitions the values around them (numpy's introselect) instead of sorting them.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, func, literal_column
+import numpy as np
+from sqlalchemy import ColumnElement, Select, func
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
-from sqlalchemy.types import ARRAY
+from sqlalchemy.types import NullType
 
 from rules.stats import percentile
 
@@ -19,17 +28,29 @@ Quantiles = list[float | None]
 """One value per requested quantile, in the order asked; None where there are no values."""
 
 
-def pg_quantiles(value: Any, qs: Sequence[float]) -> ColumnElement[Any]:
-    """``percentile_cont(ARRAY[qs]) WITHIN GROUP (ORDER BY value)``: one sort for all qs."""
-    fractions: ColumnElement[Any] = literal_column(
-        f"ARRAY[{', '.join(repr(float(q)) for q in qs)}]::float8[]"
-    )
-    return func.percentile_cont(fractions).within_group(value).cast(ARRAY(Float))
+def pg_values(value: Any) -> ColumnElement[Any]:
+    """A group's non-NULL values as an array (NULL when there are none), through the
+    ``collect_float8`` aggregate of migration 0007: ``array_agg`` that runs in parallel.
+    Typed as nothing in particular: the driver's list of floats is used as it comes,
+    not walked element by element."""
+    return func.collect_float8(value, type_=NullType()).filter(value.is_not(None))
 
 
-def as_quantiles(value: Sequence[float | None] | None, size: int) -> Quantiles:
-    """A Postgres answer as a list; a group without values answers NULL."""
-    return list(value) if value is not None else [None] * size
+def values_quantiles(values: Sequence[float] | None, qs: Sequence[float]) -> Quantiles:
+    """The quantiles ``qs`` of a group's values, in any order (None: no values)."""
+    if not values:
+        return [None] * len(qs)
+    array = np.array(values, dtype=np.float64)
+    array.partition(sorted({rank for q in qs for rank in _ranks(q, len(array))}))
+    # each rank now holds what a full sort would put there; percentile reads only those
+    partitioned = array.tolist()
+    return [percentile(partitioned, q) for q in qs]
+
+
+def _ranks(q: float, size: int) -> tuple[int, int]:
+    """The ranks ``rules.stats.percentile`` reads: either side of position q·(size − 1)."""
+    position = q * (size - 1)
+    return math.floor(position), math.ceil(position)
 
 
 async def python_quantiles(
@@ -44,10 +65,6 @@ async def python_quantiles(
             if value is not None:
                 columns[j].append(float(value))
     return {
-        key: [_quantiles(sorted(column), q) for column, q in zip(columns, qs, strict=True)]
+        key: [values_quantiles(column, q) for column, q in zip(columns, qs, strict=True)]
         for key, columns in values.items()
     }
-
-
-def _quantiles(ordered: list[float], qs: Sequence[float]) -> Quantiles:
-    return [percentile(ordered, q) for q in qs]

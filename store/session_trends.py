@@ -1,18 +1,25 @@
 """Session metrics per time bucket and group: percentiles of duration and time to first
-response, means, error, stuck and condense counts, tokens, cost and the end-reason mix."""
+response, means, error, stuck and condense counts, tokens, cost and the end-reason mix.
+
+On Postgres one hash aggregation (in parallel workers) answers the counts and collects
+each group's timings; ``percentile_cont`` then runs over each group's own array, in the
+database, instead of over every row sorted by group first (the bulk of the time before).
+On SQLite the timings are read apart and their percentiles taken in Python, with the
+same arithmetic.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from rules.model import EndReason
 from store.analytics import Grid, is_postgres, tune
 from store.models import SessionRow
-from store.quantiles import Quantiles, as_quantiles, pg_quantiles, python_quantiles
+from store.quantiles import Quantiles, pg_values, python_quantiles
 from store.trends import TrendQuery
 
 END_REASONS: tuple[str, ...] = get_args(EndReason)
@@ -58,6 +65,15 @@ def _columns() -> list[Any]:
     ]
 
 
+def _pg_percentiles(values: ColumnElement[Any]) -> ColumnElement[Any]:
+    """``percentile_cont`` of quantiles ``QS`` over one group's collected values."""
+    value = func.unnest(values).column_valued("v")
+    fractions: ColumnElement[Any] = literal_column(
+        f"ARRAY[{', '.join(repr(q) for q in QS)}]::float8[]"
+    )
+    return select(func.percentile_cont(fractions).within_group(value)).scalar_subquery()
+
+
 def _stats(values: Any, quantiles: list[Quantiles]) -> SessionStats:
     sessions, turns, tools, calls, errors, stuck, condensed, tokens, cost, *reasons = values
     return SessionStats(
@@ -76,14 +92,21 @@ def _stats(values: Any, quantiles: list[Quantiles]) -> SessionStats:
     )
 
 
+def _quantiles(values: list[float] | None) -> Quantiles:
+    """A group's Postgres percentiles; NULL where it had no values."""
+    return list(values) if values is not None else [None] * len(QS)
+
+
 async def session_trend(db: DbSession, query: TrendQuery) -> Grid[SessionStats]:
     await tune(db)
     k = query.keys
     timings = (SessionRow.duration_ms, SessionRow.ttfr_ms)
     if is_postgres(db):
-        stmt = query.select(db, *_columns(), *(pg_quantiles(col, QS) for col in timings))
+        grouped = query.select(db, *_columns(), *(pg_values(col) for col in timings)).subquery()
+        *counted, durations, ttfrs = grouped.c
+        stmt = select(*counted, _pg_percentiles(durations), _pg_percentiles(ttfrs))
         found = {
-            query.key(row): _stats(row[k:-2], [as_quantiles(row[-2], 2), as_quantiles(row[-1], 2)])
+            query.key(row): _stats(row[k:-2], [_quantiles(v) for v in row[-2:]])
             for row in await db.execute(stmt)
         }
     else:

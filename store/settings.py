@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     prompts_dir: Path = REPO_ROOT / "prompts"
     transcript_token_budget: int = Field(default=12_000, ge=500)
     judge_concurrency: int = Field(default=50, ge=1)
+    judge_skip_certain: bool = Field(
+        default=False,
+        description=(
+            "Where the rules are certain of the termination (rules.evidence), the offline "
+            "judge answers instead of the LLM; reprocessing runs always ask the LLM."
+        ),
+    )
+    judge_skip_min_confidence: float = Field(
+        default=0.9,
+        ge=0.0,
+        le=1.0,
+        description="…at this confidence or more (0.95: completions the end reason confirms).",
+    )
 
     # cost control
     judge_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
@@ -91,6 +104,12 @@ class Settings(BaseSettings):
     )
     degradation_baseline_days: int = Field(
         default=7, ge=1, le=28, description="Days of baseline at the same hours."
+    )
+    llm_rollup_interval_seconds: float = Field(
+        default=60.0, gt=0, description="In-process mode: how often calls are rolled up."
+    )
+    llm_rollup_batch: int = Field(
+        default=2000, ge=1, le=10_000, description="Sessions rolled up per transaction."
     )
 
     # alerts

@@ -1,6 +1,6 @@
 """Which sessions a trend reads (``TrendQuery``), and the outcome trend: per time bucket
-and group, the sessions joined with the current verdicts of one prompt version and the
-users' thumbs.
+and group, the sessions joined with the current verdicts of one prompt version, and the
+users' thumbs (every rating of the session, as counted on its row by store/feedback.py).
 
 Counts only; rates and shares are derived by the API schemas. Every bucket of the range is
 answered for every group seen in it, empty ones with zeros.
@@ -10,17 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, get_args
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from judge.verdict import Helpfulness
 from rules.schemas import Termination
 from store.analytics import Grid, GroupKey, T, fill_grid, tune
 from store.buckets import SESSION_GROUPS, GroupBy, Placement, positions
-from store.models import CurrentVerdict, Feedback, SessionRow
+from store.models import CurrentVerdict, SessionRow
 from store.session_queries import SessionFilter
 
 TERMINATIONS: tuple[str, ...] = get_args(Termination)
@@ -77,39 +76,8 @@ class OutcomeCounts:
     """Thumbs up on sessions judged unhelpful or abandoned."""
 
 
-FEEDBACK_LEAD = timedelta(days=1)
-"""Thumbs count from this long before the range: a click precedes the start of its
-session only by the client's clock skew, and bounding the scan by time keeps it from
-growing with the project's history (ratings older than that are not counted)."""
-
-
-def _feedback_per_session(query: TrendQuery) -> Any:
-    up = func.sum(case((Feedback.rating == "up", 1), else_=0))
-    return (
-        select(Feedback.session_id, func.count().label("n"), up.label("up"))
-        .where(
-            Feedback.project_id == query.project_id,
-            Feedback.ts >= query.placement.earliest - FEEDBACK_LEAD,
-        )
-        .group_by(Feedback.session_id)
-        .subquery("fb")
-    )
-
-
-async def _pk_range(db: DbSession, query: TrendQuery) -> tuple[int, int] | None:
-    """The lowest and highest pk of the sessions in range: bounds the current verdicts
-    read to those that can match (exact, and a range scan of their primary key)."""
-    # count(*) keeps Postgres from answering min/max by walking the primary key
-    bounds = (func.min(SessionRow.pk), func.max(SessionRow.pk), func.count())
-    stmt: Any = select(*bounds).where(
-        SessionRow.project_id == query.project_id, query.placement.where(SessionRow.occurred_at)
-    )
-    low, high, _ = (await db.execute(query.filters.apply(stmt))).one()
-    return None if low is None else (low, high)
-
-
-def _outcome_columns(fb: Any) -> list[Any]:
-    cv = CurrentVerdict
+def _outcome_columns() -> list[Any]:
+    cv, s = CurrentVerdict, SessionRow
     positive = or_(cv.helpfulness == "helpful", cv.termination == "completed")
     negative = or_(cv.helpfulness == "unhelpful", cv.termination == "abandoned")
     return [
@@ -118,11 +86,11 @@ def _outcome_columns(fb: Any) -> list[Any]:
         *(func.count().filter(cv.termination == t) for t in TERMINATIONS),
         *(func.count().filter(cv.helpfulness == h) for h in HELPFULNESS),
         func.avg(cv.confidence),
-        func.coalesce(func.sum(fb.c.n), 0),
-        func.coalesce(func.sum(fb.c.up), 0),
-        func.coalesce(func.sum(fb.c.n).filter(cv.session_pk.is_not(None)), 0),
-        func.coalesce(func.sum(fb.c.n - fb.c.up).filter(positive), 0),
-        func.coalesce(func.sum(fb.c.up).filter(negative), 0),
+        func.coalesce(func.sum(s.feedback_count), 0),
+        func.coalesce(func.sum(s.feedback_up), 0),
+        func.coalesce(func.sum(s.feedback_count).filter(cv.session_pk.is_not(None)), 0),
+        func.coalesce(func.sum(s.feedback_count - s.feedback_up).filter(positive), 0),
+        func.coalesce(func.sum(s.feedback_up).filter(negative), 0),
     ]
 
 
@@ -142,18 +110,16 @@ def _outcome_counts(values: Any) -> OutcomeCounts:
 
 
 async def outcome_trend(db: DbSession, query: TrendQuery, prompt: str) -> Grid[OutcomeCounts]:
-    """Sessions, verdicts of ``prompt`` and thumbs per (bucket index, group)."""
+    """Sessions, verdicts of ``prompt`` and thumbs per (bucket index, group): one pass over
+    the sessions (which carry their thumbs), joined with the current verdicts of the same
+    time range (which carry their session's time: an index-only range scan on Postgres)."""
     await tune(db)
-    pks = await _pk_range(db, query)
-    if pks is None:
-        return query.fill({}, OutcomeCounts)
-    fb = _feedback_per_session(query)
     cv = CurrentVerdict
-    verdict = and_(cv.session_pk == SessionRow.pk, cv.prompt == prompt, cv.session_pk.between(*pks))
-    stmt = (
-        query.select(db, *_outcome_columns(fb))
-        .outerjoin(cv, verdict)
-        .outerjoin(fb, fb.c.session_id == SessionRow.session_id)
+    verdict = and_(
+        cv.project_id == query.project_id,
+        cv.prompt == prompt,
+        query.placement.where(cv.occurred_at),
+        cv.session_pk == SessionRow.pk,
     )
-    rows = await db.execute(stmt)
+    rows = await db.execute(query.select(db, *_outcome_columns()).outerjoin(cv, verdict))
     return query.fill({query.key(r): _outcome_counts(r[query.keys :]) for r in rows}, OutcomeCounts)

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
-from store.models import CurrentVerdict, VerdictRow
+from store.models import CurrentVerdict, SessionRow, VerdictRow
 from store.pagination import newest_first
 
 
@@ -24,6 +24,10 @@ def dedupe_key(
 
 _CURRENT_COLUMNS = ("project_id", "verdict_id", "termination", "helpfulness", "confidence",
                    "created_at")  # fmt: skip
+# the session's time, copied so trends read the current verdicts of a time range by index
+_SESSION_TIME = (
+    select(SessionRow.occurred_at).where(SessionRow.pk == bindparam("of_session")).scalar_subquery()
+)
 
 
 @cache
@@ -35,10 +39,10 @@ def _statements(dialect_name: str) -> tuple[Any, Any]:
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(VerdictRow.id)
     )
-    upsert = dialect.insert(CurrentVerdict)
+    upsert = dialect.insert(CurrentVerdict).values(occurred_at=_SESSION_TIME)
     current = upsert.on_conflict_do_update(
         index_elements=["session_pk", "prompt"],
-        set_={column: upsert.excluded[column] for column in _CURRENT_COLUMNS},
+        set_={column: upsert.excluded[column] for column in (*_CURRENT_COLUMNS, "occurred_at")},
     )
     return append, current
 
@@ -52,8 +56,17 @@ async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
         return None
     row = {"session_pk": values["session_pk"], "prompt": values["prompt"]}
     row |= {column: values[column] for column in _CURRENT_COLUMNS if column != "verdict_id"}
-    await db.execute(current, row | {"verdict_id": verdict_id})
+    await db.execute(current, row | {"verdict_id": verdict_id, "of_session": row["session_pk"]})
     return verdict_id
+
+
+async def move_current_verdicts(db: DbSession, session_pk: int, occurred_at: datetime) -> None:
+    """A replaced session's new time, onto its current verdicts."""
+    await db.execute(
+        update(CurrentVerdict)
+        .where(CurrentVerdict.session_pk == session_pk)
+        .values(occurred_at=occurred_at)
+    )
 
 
 async def judged_inputs(db: DbSession, session_pk: int, prompt: str, model: str) -> frozenset[str]:

@@ -10,6 +10,8 @@ and the ``default`` function answers when the script is empty. An answer is:
   (instructor's TOOLS mode), or as the message content when no tool was offered (JSON);
 - a ``str``: raw text in the same place (e.g. invalid JSON);
 - ``Text(content)``: a plain assistant message even when a tool was asked for;
+- ``Cut(content)``: raw text in the same place as a ``str``, with ``finish_reason``
+  ``"length"``, as a model stopped by ``max_tokens`` mid-answer;
 - ``Status(code, headers, body)``: an HTTP error, e.g. ``Status(429, {"Retry-After": "1"})``;
 - ``Delay(seconds, then)``: wait, then answer ``then`` (the default answer if ``None``);
 - ``Reset()``: close the connection without answering;
@@ -67,6 +69,11 @@ class Text:
     content: str
 
 
+@dataclass(frozen=True)
+class Cut:
+    content: str
+
+
 class Reset:
     """Close the connection without a byte of answer."""
 
@@ -79,7 +86,7 @@ class EmptyChoices:
     """A completion with ``"choices": []``."""
 
 
-Answer = dict[str, Any] | str | Text | Status | Delay | Reset | InvalidBody | EmptyChoices
+Answer = dict[str, Any] | str | Text | Cut | Status | Delay | Reset | InvalidBody | EmptyChoices
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,9 @@ def _message(received: Received, answer: Answer) -> tuple[dict[str, Any], str, s
     """The assistant message for an answer, its finish reason, and its text."""
     if isinstance(answer, Text):
         return {"role": "assistant", "content": answer.content}, "stop", answer.content
+    if isinstance(answer, Cut):
+        message, _, text = _message(received, answer.content)
+        return message, "length", text
     text = answer if isinstance(answer, str) else json.dumps(answer)
     name = received.tool_name
     if name is None:

@@ -122,3 +122,21 @@ async def test_two_concurrent_deliverers_do_not_double_send(api: Api, hooks: Rec
             await other.close()
         assert sum(r.sent for r in reports) == 2
         assert sorted(hit.path for hit in hooks.hits) == ["/json", "/slack"]
+
+
+async def test_one_batch_records_each_delivery_as_it_went(api: Api, hooks: Receiver) -> None:
+    refused = "http://127.0.0.1:9/one-batch"  # nothing listens there; no other test uses it
+    async with load(api, alert_webhooks=[hooks.url("/json"), refused]) as target:
+        await _outage(target)
+        await target.evaluate(FIRED_AT)
+        report = await deliver_alerts(target.ctx, FIRED_AT)
+        assert (report.sent, report.retrying, report.failed) == (1, 1, 0)
+        rows = {d.target: d for d in await target.deliveries()}
+        assert (rows[hooks.url("/json")].status, rows[hooks.url("/json")].sent_at) == (
+            "sent", FIRED_AT
+        )  # fmt: skip
+        failed = rows[refused]
+        assert (failed.status, failed.attempts) == ("pending", 1)
+        assert failed.next_attempt_at == FIRED_AT + timedelta(seconds=30)
+        assert failed.last_error is not None
+        assert failed.last_error.startswith("ConnectError")

@@ -147,14 +147,24 @@ async def test_mutes_silence(api: Api) -> None:
         assert (change.event, change.severity, change.rows) == ("fired", "ticket", ("6h/3d",))
 
 
-async def test_two_racing_evaluators_open_one_alert(pg_api: Api) -> None:
-    async with load(pg_api, alert_webhooks=[HOOK]) as target:
-        await _outage_load(target)
+async def test_two_racing_evaluators_open_and_resolve_each_alert_once(pg_api: Api) -> None:
+    hooks = {"alert_webhooks": [HOOK], "alert_slack_webhooks": [f"{HOOK}/slack"]}
+    async with load(pg_api, **hooks) as target:
+        models = ["claude-sonnet-4", "gpt-5", "some-open-model"]
+        for model in models:  # an outage at T0 for three groups at once
+            await target.calls(T0 - 60 * MINUTE, T0 + 7 * 60 * MINUTE, 6, outage(T0), model=model)
         at = T0 + 2 * MINUTE
         first, second = await asyncio.gather(target.evaluate(at), target.evaluate(at))
-        assert len(first + second) == 1
-        assert len(await target.alerts()) == 1
-        assert len(await target.deliveries()) == 1
+        assert sorted(c.group.model for c in first + second) == sorted(models)
+        assert {c.event for c in first + second} == {"fired"}
+        assert len(await target.alerts()) == 3
+        end = T0 + 5 * MINUTE + 6 * 60 * MINUTE + MINUTE  # the outage has left every window
+        first, second = await asyncio.gather(target.evaluate(end), target.evaluate(end))
+        assert sorted(c.group.model for c in first + second) == sorted(models)
+        assert {c.event for c in first + second} == {"resolved"}
+        assert {a.status for a in await target.alerts()} == {"resolved"}
+        sent = [(d.alert_id, d.event, d.target) for d in await target.deliveries()]
+        assert len(sent) == len(set(sent)) == 3 * 2 * 2  # alerts, events, targets
 
 
 async def test_an_evaluator_behind_the_clock_changes_nothing(pg_api: Api) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -67,8 +68,12 @@ PEM_BODY = "MIIEowIBAAKCAQEAx4U1b2mGk3gW7\nZyX0a9Qm8vYt1c2p3q4r5s6t7u8v9w0\nabcd
         f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}-----END RSA PRIVATE KEY-----\nafter",
         f"-----BEGIN OPENSSH PRIVATE KEY-----\n{PEM_BODY}",  # cut before its end
         f"{PEM_BODY}-----END PRIVATE KEY-----\nafter",  # cut after its start
+        # inside a JSON string: newlines escaped, other fields around it
+        json.dumps({"a": 1, "key": f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}", "b": 2}),
+        json.dumps({"a": 1, "key": f"{PEM_BODY}-----END RSA PRIVATE KEY-----\n", "b": 2}),
+        json.dumps({"key": f"{PEM_BODY}-----END RSA PRIVATE KEY-----".replace("\n", "\r\n")}),
     ],
-    ids=["whole", "head", "tail"],
+    ids=["whole", "head", "tail", "json-head", "json-tail", "json-crlf-tail"],
 )
 def test_private_key_block_is_replaced_even_when_cut(text: str) -> None:
     redacted = redact(text)

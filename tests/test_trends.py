@@ -183,3 +183,19 @@ async def test_a_session_a_microsecond_before_the_hour_stays_in_its_bucket(
     params = {"from": iso(at(0, 10)), "to": iso(at(0, 12)), "bucket": "hour"}
     points = (await get(api, key, "/v1/trends/outcomes", **params))["points"]
     assert [p["sessions"] for p in points] == [1, 1]
+
+
+async def test_a_replaced_session_takes_its_verdicts_to_its_new_time(api: Api, key: str) -> None:
+    await submit(api, key, [session_doc("moved", start=at(0, 9))])
+    await judge(api, key, {"moved": ("completed", "helpful", 0.9)})
+    later = session_doc("moved", start=at(2, 9), n_events=10)
+    r = await api.client.post(
+        "/v1/sessions", json=later, params={"replace": "true"}, headers=api.auth(key)
+    )
+    assert r.status_code == 200, r.text
+    await api.settle()
+    # a range that leaves out where it was
+    params = RANGE | {"from": iso(at(1)), "prompt": HAND}
+    points = (await get(api, key, "/v1/trends/outcomes", **params))["points"]
+    assert [(p["sessions"], p["judged"]) for p in points] == [(0, 0), (1, 1), (0, 0)]
+    assert points[1]["helpfulness"]["helpful"] == 1

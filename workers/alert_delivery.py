@@ -16,6 +16,7 @@ from typing import Any, cast
 import httpx
 
 from store.alert_deliveries import (
+    Failure,
     claim_deliveries,
     deliveries_with_alerts,
     due_deliveries,
@@ -92,20 +93,27 @@ async def _record(
     ctx: JobContext, now: datetime, results: list[tuple[AlertDelivery, str | None]]
 ) -> DeliveryReport:
     settings = ctx.settings
-    sent = retrying = failed = 0
+    sent = [delivery.id for delivery, error in results if error is None]
+    failures = [
+        Failure(delivery.id, error, _retry_at(settings, now, delivery.attempts))
+        for delivery, error in results
+        if error is not None
+    ]
     async with ctx.sessions() as db:
-        for delivery, error in results:
-            if error is None:
-                await mark_sent(db, delivery.id, now)
-                sent += 1
-            elif delivery.attempts >= settings.alert_delivery_max_attempts:
-                await mark_failed(db, delivery.id, error, None)
-                failed += 1
-            else:
-                retry_at = now + backoff(settings, delivery.attempts)
-                await mark_failed(db, delivery.id, error, retry_at)
-                retrying += 1
+        await mark_sent(db, sent, now)
+        await mark_failed(db, failures)
         await db.commit()
-    for outcome, count in (("sent", sent), ("retrying", retrying), ("failed", failed)):
+    failed = sum(f.retry_at is None for f in failures)
+    report = DeliveryReport(len(sent), len(failures) - failed, failed)
+    for outcome, count in (("sent", report.sent), ("retrying", report.retrying),
+                           ("failed", report.failed)):  # fmt: skip
         ALERT_DELIVERIES.labels(outcome).inc(count)
-    return DeliveryReport(sent, retrying, failed)
+    return report
+
+
+def _retry_at(settings: Settings, now: datetime, attempts: int) -> datetime | None:
+    """When a delivery that failed its ``attempts``-th attempt is due again; None once
+    that was the last attempt."""
+    if attempts >= settings.alert_delivery_max_attempts:
+        return None
+    return now + backoff(settings, attempts)

@@ -6,6 +6,11 @@ the gateway; it escalates from ticket to page when a page row fires later, and r
 when no row fires any more. A mute keeps an alert from opening; an alert already open
 when the mute starts runs its course. Opening, escalating and resolving each write one
 delivery per configured webhook, sent by :func:`workers.alert_delivery.deliver_alerts`.
+
+An evaluation is a handful of statements however many alerts change: the minute's count,
+the alerts firing, the budgets of the alerts that open or resolve
+(:mod:`workers.slo_budgets`), then one statement each to open, refresh, escalate and
+resolve alerts and one to write their deliveries.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
@@ -24,22 +30,17 @@ from store.alerts import (
     active_key,
     add_deliveries,
     alert_group,
-    escalate_alert,
+    escalate_alerts,
     firing_alerts,
-    open_alert,
+    open_alerts,
     refresh_alerts,
-    resolve_alert,
+    resolve_alerts,
 )
 from store.models import Alert
 from workers.alert_delivery import DeliveryReport, deliver_alerts, webhook_targets
 from workers.context import JobContext
-from workers.slo_status import (
-    GroupStatus,
-    alerting_status,
-    budgets_left,
-    firing_rows,
-    project_ids,
-)
+from workers.slo_budgets import budgets_left, count_next_day
+from workers.slo_status import GroupStatus, alerting_status, firing_rows, project_ids
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,10 @@ def _burns(status: GroupStatus, seen: dict[str, float] | None = None) -> dict[st
     return {w: max(b, (seen or {}).get(w, 0.0)) for w, b in now.items()}
 
 
+Budgets = dict[tuple[str, CallGroup], float]
+"""The budget left per (objective name, group)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     """What to do with each alert: open, refresh (still firing) or resolve it."""
@@ -99,80 +104,95 @@ def _plan(statuses: list[GroupStatus], open_alerts: list[Alert], now: datetime) 
 async def evaluate_alerts(
     ctx: JobContext, config: SloConfig, now: datetime, projects: list[int] | None = None
 ) -> list[AlertChange]:
-    """One evaluation at ``now`` of every objective, for the given projects (default all)."""
-    targets = webhook_targets(ctx.settings)
+    """One evaluation at ``now`` of every objective, for the given projects (default all):
+    a handful of statements however many alerts change."""
     async with ctx.sessions() as db:
         ids = projects if projects is not None else await project_ids(db)
-        statuses = await alerting_status(db, config, now, ids)
-        plan = _plan(statuses, await firing_alerts(db, ids), now)
+        minute = await alerting_status(db, config, now, ids)
+        plan = _plan(minute.statuses, await firing_alerts(db, ids), now)
         wanted = [(s.objective.name, s.group) for s in plan.opening]
         wanted += [(a.objective, alert_group(a)) for a in plan.ending]
-        budgets = await budgets_left(db, config, now, wanted)
-        changes = []
-        for status in plan.opening:
-            budget = budgets[status.objective.name, status.group]
-            changes += await _open(db, status, now, budget, targets)
-        rates = {a.id: _burns(s, a.burn_rates) for a, s in plan.refreshing}
-        await refresh_alerts(db, now, rates)
-        for alert, status in plan.refreshing:
-            changes += await _escalate(db, alert, status, now, targets)
-        for alert in plan.ending:
-            budget = budgets.get((alert.objective, alert_group(alert)), alert.budget_remaining)
-            changes += await _resolve(db, alert, now, budget, targets)
+        budgets = await budgets_left(db, config, now, wanted, minute)
+        changes = await _open(db, plan.opening, now, budgets)
+        await refresh_alerts(db, now, {a.id: _burns(s, a.burn_rates) for a, s in plan.refreshing})
+        changes += await _escalate(db, plan.refreshing, now)
+        changes += await _resolve(db, plan.ending, now, budgets)
+        events = [(c.alert_id, c.event) for c in changes]
+        await add_deliveries(db, events, webhook_targets(ctx.settings), now)
         await db.commit()
     return changes
 
 
 async def _open(
-    db: DbSession, status: GroupStatus, now: datetime, budget: float, targets: dict[str, str]
+    db: DbSession, opening: list[GroupStatus], now: datetime, budgets: Budgets
 ) -> list[AlertChange]:
-    group, severity = status.group, status.result.severity or "ticket"
-    alert_id = await open_alert(
-        db,
-        {"project_id": group.project_id, "objective": status.objective.name,
-         "provider": group.provider, "model": group.model, "tool": group.tool,
-         "gateway": group.gateway, "severity": severity, "burn_rates": _burns(status),
-         "budget_remaining": budget, "active_key": active_key(status.objective.name, group),
-         "fired_at": now, "evaluated_at": now},
-    )  # fmt: skip
-    if alert_id is None:
-        return []  # another evaluator opened it a moment ago
-    await add_deliveries(db, alert_id, "fired", targets, now)
+    """Open an alert per status; those another evaluator opened a moment ago are left out."""
+    keyed = {active_key(s.objective.name, s.group): s for s in opening}
+    rows = [_alert_row(key, s, now, budgets[s.objective.name, s.group]) for key, s in keyed.items()]
+    opened = await open_alerts(db, rows)
     return [
-        AlertChange(
-            "fired", alert_id, status.objective.name, group, severity, firing_rows(status.result)
-        )
-    ]
+        AlertChange("fired", opened[key], s.objective.name, s.group,
+                    s.result.severity or "ticket", firing_rows(s.result))
+        for key, s in keyed.items()
+        if key in opened
+    ]  # fmt: skip
+
+
+def _alert_row(key: str, status: GroupStatus, now: datetime, budget: float) -> dict[str, Any]:
+    group = status.group
+    return {"project_id": group.project_id, "objective": status.objective.name,
+            "provider": group.provider, "model": group.model, "tool": group.tool,
+            "gateway": group.gateway, "severity": status.result.severity or "ticket",
+            "burn_rates": _burns(status), "budget_remaining": budget, "active_key": key,
+            "fired_at": now, "evaluated_at": now}  # fmt: skip
 
 
 async def _escalate(
-    db: DbSession, alert: Alert, status: GroupStatus, now: datetime, targets: dict[str, str]
+    db: DbSession, refreshing: list[tuple[Alert, GroupStatus]], now: datetime
 ) -> list[AlertChange]:
-    """A ticket whose group now pages becomes a page (muted groups do not escalate)."""
-    paging = status.result.severity == "page" and not status.muted
-    if alert.severity != "ticket" or not paging or not await escalate_alert(db, alert.id, now):
-        return []
-    await add_deliveries(db, alert.id, "escalated", targets, now)
-    rows = firing_rows(status.result)
-    return [AlertChange("escalated", alert.id, alert.objective, status.group, "page", rows)]
+    """Tickets whose group now pages become pages (muted groups do not escalate)."""
+    paging = [
+        (a, s)
+        for a, s in refreshing
+        if a.severity == "ticket" and s.result.severity == "page" and not s.muted
+    ]
+    done = await escalate_alerts(db, [a.id for a, _ in paging], now)
+    return [
+        AlertChange("escalated", a.id, a.objective, s.group, "page", firing_rows(s.result))
+        for a, s in paging
+        if a.id in done
+    ]
 
 
 async def _resolve(
-    db: DbSession, alert: Alert, now: datetime, budget: float, targets: dict[str, str]
+    db: DbSession, ending: list[Alert], now: datetime, budgets: Budgets
 ) -> list[AlertChange]:
-    if not await resolve_alert(db, alert.id, now, budget):
-        return []
-    await add_deliveries(db, alert.id, "resolved", targets, now)
-    return [AlertChange("resolved", alert.id, alert.objective, alert_group(alert), alert.severity)]
+    left = {a.id: budgets.get((a.objective, alert_group(a)), a.budget_remaining) for a in ending}
+    done = await resolve_alerts(db, now, left)
+    return [
+        AlertChange("resolved", a.id, a.objective, alert_group(a), a.severity)
+        for a in ending
+        if a.id in done
+    ]
 
 
 async def run_alert_cycle(
     ctx: JobContext, config: SloConfig, now: datetime | None = None
 ) -> tuple[list[AlertChange], DeliveryReport]:
-    """Evaluate, then send what is due: the minute's work of the cron and the CLI."""
+    """Evaluate, send what is due, then keep the budgets' days counted: the minute's work
+    of the cron and the in-process loop."""
     now = now or datetime.now(UTC)
     changes = await evaluate_alerts(ctx, config, now)
-    return changes, await deliver_alerts(ctx, now)
+    report = await deliver_alerts(ctx, now)
+    await keep_days_counted(ctx, config, now)
+    return changes, report
+
+
+async def keep_days_counted(ctx: JobContext, config: SloConfig, now: datetime) -> None:
+    """Count the next day the budgets' periods lack, or the oldest one, if any is due."""
+    async with ctx.sessions() as db:
+        await count_next_day(db, config, now, await project_ids(db))
+        await db.commit()
 
 
 async def alert_loop(ctx: JobContext, config: SloConfig, interval: float) -> None:

@@ -1,5 +1,5 @@
-"""arq ``WorkerSettings`` for ``session-judge worker``: jobs, the once-a-minute sweep and
-the once-a-minute alert evaluation.
+"""arq ``WorkerSettings`` for ``session-judge worker``: jobs, the once-a-minute sweep, the
+once-a-minute alert evaluation and the once-a-minute llm rollup.
 
 The cron jobs are ``unique``: arq runs each on one worker per minute however many run.
 """
@@ -16,6 +16,7 @@ from store.settings import Settings
 from workers.alerts import load_slo, run_alert_cycle
 from workers.context import JobContext, build_context
 from workers.judging import judge_session
+from workers.llm_rollup import roll_up_calls
 from workers.metrics import serve_worker_metrics
 from workers.queue import ArqQueue
 from workers.runs import start_run
@@ -54,6 +55,10 @@ async def sweep_job(ctx: dict[str, Any]) -> dict[str, int]:
     return await sweep(_sj(ctx))
 
 
+async def llm_rollup_job(ctx: dict[str, Any]) -> int:
+    return await roll_up_calls(_sj(ctx))
+
+
 async def alerts_job(ctx: dict[str, Any]) -> dict[str, int]:
     changes, delivered = await run_alert_cycle(_sj(ctx), ctx["slo"])
     return {"changes": len(changes), "sent": delivered.sent, "failed": delivered.failed}
@@ -72,6 +77,7 @@ class WorkerSettings:
     cron_jobs: ClassVar[list[Any]] = [
         cron(sweep_job, name="sweep", second={0}, unique=True, run_at_startup=True),
         cron(alerts_job, name="alerts", second={30}, unique=True),
+        cron(llm_rollup_job, name="llm_rollup", second={15}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

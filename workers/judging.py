@@ -2,6 +2,12 @@
 
 The LLM call happens outside any transaction: the job reads what it needs, lets the
 connection go, asks the judge, and writes the outcome in a second short transaction.
+
+With ``judge_skip_certain`` on, a session whose termination the rules are certain of
+(``rules.evidence.certain_termination``) gets the offline judge's verdict instead of an
+LLM call: labelled ``offline`` like every verdict written without an LLM, its rationale
+saying why, no tokens, no cost. Reprocessing runs always ask the LLM: comparing prompt
+versions is what they are for.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from judge import (
     offline_verdict,
     render_transcript,
 )
-from rules import Session, SessionMetrics
+from rules import Session, SessionMetrics, TerminationEvidence
+from rules.evidence import certain_termination
 from store.models import Run, RunItem, SessionEvents, SessionRow
 from store.prompt_pins import mark_used
 from store.verdicts import (
@@ -35,8 +42,8 @@ from store.verdicts import (
     start_of_day,
     tokens_used_since,
 )
-from workers.context import JobContext
-from workers.metrics import record_judgement
+from workers.context import OFFLINE_MODEL, JobContext
+from workers.metrics import record_judgement, record_llm_skipped
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,8 @@ class Outcome:
     status: str
     reason: str | None = None
     values: dict[str, Any] | None = None
+    llm_skipped: str | None = None
+    """Why the offline judge answered although an LLM is configured."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,43 +164,84 @@ async def estimate_input_tokens(ctx: JobContext, prompt: Prompt, session_pks: li
     return round(sum(tokens) / len(tokens)) if tokens else 0
 
 
-async def _judge(ctx: JobContext, prompt: Prompt, loaded: JobInput, run_id: int | None) -> Outcome:
+_NO_USAGE: dict[str, Any] = {
+    "input_tokens": 0,
+    "output_tokens": 0,
+    "attempts": 0,
+    "cost_usd": 0.0,
+    "latency_ms": 0.0,
+    "raw": None,
+}
+
+
+def _certain_evidence(
+    ctx: JobContext, loaded: JobInput, run_id: int | None
+) -> TerminationEvidence | None:
+    """The rules' evidence, when the operator lets it stand in for the LLM."""
+    s = ctx.settings
+    if not s.judge_skip_certain or ctx.llm is None or run_id is not None:
+        return None
+    evidence = certain_termination(loaded.session)
+    if evidence is None or evidence.confidence < s.judge_skip_min_confidence:
+        return None
+    return evidence
+
+
+def _offline_values(
+    metrics: SessionMetrics, session: Session, note: str | None = None
+) -> dict[str, Any]:
+    ratings = [e.rating for e in session.events if e.type == "feedback" and e.rating]
+    verdict = offline_verdict(metrics, ratings, session.events, note=note)
+    return _NO_USAGE | verdict.model_dump(mode="json")
+
+
+async def _judge(
+    ctx: JobContext,
+    prompt: Prompt,
+    loaded: JobInput,
+    run_id: int | None,
+    certain: TerminationEvidence | None,
+) -> Outcome:
+    """A verdict from the LLM, or from the offline judge when there is none or ``certain``."""
     shown = judge_input(ctx, prompt, loaded.session, loaded.metrics)
     rendered, evidence = shown.rendered, shown.metrics["termination_evidence"]
-    input_hash = _input_hash(ctx.judge_model, shown.messages)
+    model = ctx.judge_model if certain is None else OFFLINE_MODEL
+    input_hash = _input_hash(model, shown.messages)
     base = {
         "project_id": loaded.row.project_id,
         "session_pk": loaded.row.pk,
         "prompt": prompt.key,
         "prompt_hash": prompt.content_hash,
-        "judge_model": ctx.judge_model,
+        "judge_model": model,
         "input_hash": input_hash,
         "run_id": run_id,
-        "dedupe_key": dedupe_key(loaded.row.pk, prompt.key, ctx.judge_model, input_hash, run_id),
+        "dedupe_key": dedupe_key(loaded.row.pk, prompt.key, model, input_hash, run_id),
     }
     if not loaded.run_force and input_hash in loaded.judged_inputs:
         return Outcome("judged", "same input already judged; no new call")
+    if certain is not None:
+        note = (
+            f"LLM skipped, the rules are certain the session {certain.termination} "
+            f"(confidence {certain.confidence:.2f})"
+        )
+        metrics = loaded.metrics.model_copy(update={"termination_evidence": certain})
+        values = base | _offline_values(metrics, loaded.session, note)
+        return Outcome("judged", note, values, llm_skipped="certain_termination")
     if ctx.llm is None:
-        ratings = [e.rating for e in loaded.session.events if e.type == "feedback" and e.rating]
-        verdict = offline_verdict(loaded.metrics, ratings)
-        usage: dict[str, Any] = dict.fromkeys(("input_tokens", "output_tokens", "attempts"), 0)
-        usage |= {"cost_usd": 0.0, "latency_ms": 0.0, "raw": None}
-    else:
-        try:
-            result = await ctx.llm.judge(prompt, rendered, loaded.metrics, evidence)
-        except JudgeFailed as exc:
-            return Outcome("failed", f"{exc.reason} (after {exc.attempts} attempts)")
-        verdict = result.verdict
-        usage = {
-            "input_tokens": result.input_tokens,
-            "output_tokens": result.output_tokens,
-            "cost_usd": estimate_cost(ctx.judge_model, result.input_tokens, result.output_tokens),
-            "latency_ms": result.latency_ms,
-            "attempts": result.attempts,
-            "raw": result.raw,
-        }
-    values = base | usage | verdict.model_dump(mode="json")
-    return Outcome("judged", None, values)
+        return Outcome("judged", None, base | _offline_values(loaded.metrics, loaded.session))
+    try:
+        result = await ctx.llm.judge(prompt, rendered, loaded.metrics, evidence)
+    except JudgeFailed as exc:
+        return Outcome("failed", f"{exc.reason} (after {exc.attempts} attempts)")
+    usage = {
+        "input_tokens": result.input_tokens,
+        "output_tokens": result.output_tokens,
+        "cost_usd": estimate_cost(ctx.judge_model, result.input_tokens, result.output_tokens),
+        "latency_ms": result.latency_ms,
+        "attempts": result.attempts,
+        "raw": result.raw,
+    }
+    return Outcome("judged", None, base | usage | result.verdict.model_dump(mode="json"))
 
 
 async def judge_session(
@@ -209,6 +259,8 @@ async def judge_session(
     outcome = await _decide(ctx, loaded, prompt_key, run_id)
     await record_outcome(ctx, loaded.row, prompt_key, run_id, outcome)
     record_judgement(outcome.status, time.perf_counter() - started, outcome.values)
+    if outcome.llm_skipped:
+        record_llm_skipped(outcome.llm_skipped)
     return outcome.status if outcome.reason is None else f"{outcome.status}: {outcome.reason}"
 
 
@@ -219,14 +271,16 @@ async def _decide(
         return Outcome("skipped", f"run {loaded.run_status}")
     if run_id is None and (reason := _selection_reason(ctx, loaded.row)):
         return Outcome("skipped", reason)
+    certain = _certain_evidence(ctx, loaded, run_id)
     budget = ctx.settings.daily_token_budget
-    if budget is not None and loaded.tokens_today >= budget:
+    # A judgement without the LLM costs no tokens: the budget does not hold it back.
+    if budget is not None and loaded.tokens_today >= budget and certain is None:
         return Outcome("skipped", "over_budget")
     try:
         prompt = ctx.registry.get(prompt_key)
     except KeyError as exc:
         return Outcome("failed", str(exc))
-    return await _judge(ctx, prompt, loaded, run_id)
+    return await _judge(ctx, prompt, loaded, run_id, certain)
 
 
 async def record_outcome(

@@ -31,6 +31,12 @@ JUDGE_JOBS = Counter(
     "Judge jobs finished, by outcome (judged, skipped, failed, gone, already_judged).",
     ["outcome"],
 )
+JUDGE_LLM_SKIPPED = Counter(
+    "session_judge_judge_llm_skipped",
+    "Judge jobs the offline judge answered although an LLM is configured, by reason "
+    "(certain_termination); each is also counted as judged.",
+    ["reason"],
+)
 JUDGE_SECONDS = Histogram(
     "session_judge_judge_seconds",
     "Time one judge job took, from loading the session to storing the outcome.",
@@ -56,6 +62,10 @@ def record_judgement(outcome: str, seconds: float | None, usage: dict[str, Any] 
     if usage:
         JUDGE_TOKENS.labels("input").inc(usage.get("input_tokens", 0))
         JUDGE_TOKENS.labels("output").inc(usage.get("output_tokens", 0))
+
+
+def record_llm_skipped(reason: str) -> None:
+    JUDGE_LLM_SKIPPED.labels(reason).inc()
 
 
 async def queue_depth(queue: JobQueue) -> int | None:

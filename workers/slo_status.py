@@ -2,8 +2,10 @@
 from ``rules.slo``.
 
 The alert evaluator runs every minute, so it counts only the alert rows' windows (at most
-the longest long window, 3 days by default); the SLO period (30 days) is counted just for
-the groups whose alert opens or resolves, and for ``GET /v1/slos``.
+the longest long window, 3 days by default), plus the calls since the last counted day
+(``store.slo_days``), which lie inside that window; the SLO period (30 days) is added up
+only for the groups whose alert opens or resolves (``workers.slo_budgets``), and counted
+in full for ``GET /v1/slos``.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from rules.slo import (
     ObjectiveResult,
     SloConfig,
     WindowCounts,
-    burn_rate,
     evaluate_objective,
     format_duration,
     is_muted,
 )
 from store.alert_counts import CallGroup, CountPlan, GroupCounts, count_calls, objective_counts
 from store.models import Project
+from store.slo_days import counted_span
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +87,30 @@ async def project_ids(db: DbSession) -> list[int]:
     return list(await db.scalars(select(Project.id).order_by(Project.id)))
 
 
+@dataclass(frozen=True, slots=True)
+class MinuteStatus:
+    """The minute's view: every objective per group, and per group its calls since
+    ``tail_start``, where the counted days end (one window, every latency threshold)."""
+
+    statuses: list[GroupStatus]
+    tail_start: datetime
+    tail: dict[CallGroup, GroupCounts]
+
+
 async def alerting_status(
     db: DbSession, config: SloConfig, now: datetime, projects: list[int]
-) -> list[GroupStatus]:
-    """The minute's view: every alert row of every objective, without the period."""
+) -> MinuteStatus:
+    """Every alert row of every objective, without the period; and the tail, one more
+    window of the same count."""
     objectives = [without_period(o) for o in config.objectives]
-    plan = CountPlan.of(objectives)
+    tail_start = counted_span(config, now)[1]
+    if not objectives:
+        return MinuteStatus([], tail_start, {})
+    plan = CountPlan.of(objectives).with_window(now - tail_start)
     counts = await count_calls(db, plan, now, projects)
-    return evaluate_counts(config, objectives, plan, counts, now)
+    i = plan.windows.index(now - tail_start)
+    tail = {group: c.window(i, plan.thresholds) for group, c in counts.items()}
+    return MinuteStatus(evaluate_counts(config, objectives, plan, counts, now), tail_start, tail)
 
 
 async def full_status(
@@ -102,45 +120,3 @@ async def full_status(
     plan = CountPlan.of(config.objectives)
     counts = await count_calls(db, plan, now, [project_id])
     return evaluate_counts(config, config.objectives, plan, counts, now)
-
-
-NAMED_GROUPS_MAX = 16
-"""More groups than this (or any tool-level group) and the period is counted for their
-whole projects: one scan beats an index probe per group, and a tool-level group has no
-index of its own."""
-
-
-def _by_index(groups: list[CallGroup]) -> list[CallGroup]:
-    """The groups to name in the query; none (whole projects) when that is cheaper."""
-    if len(groups) > NAMED_GROUPS_MAX or any(g.by_tool for g in groups):
-        return []
-    return groups
-
-
-async def budgets_left(
-    db: DbSession,
-    config: SloConfig,
-    now: datetime,
-    wanted: list[tuple[str, CallGroup]],
-) -> dict[tuple[str, CallGroup], float]:
-    """The share of the period's error budget left, for (objective name, group) pairs;
-    counts only the named groups (``ix_llm_calls_group_ts``)."""
-    by_name = {o.name: o for o in config.objectives}
-    wanted = [(name, group) for name, group in wanted if name in by_name]
-    if not wanted:
-        return {}
-    objectives = [by_name[name] for name, _ in wanted]
-    periods = CountPlan(
-        tuple(sorted({o.period for o in objectives})), CountPlan.of(objectives).thresholds
-    )
-    groups = list(dict.fromkeys(group for _, group in wanted))
-    projects = sorted({g.project_id for g in groups})
-    counts = await count_calls(db, periods, now, projects, _by_index(groups))
-    per_objective = {o.name: objective_counts(o, periods, counts) for o in objectives}
-    out = {}
-    for name, group in wanted:
-        objective = by_name[name]
-        period = per_objective[name].get(group, {}).get(objective.period)
-        bad, total = (period.bad, period.total) if period else (0, 0)
-        out[name, group] = 1.0 - burn_rate(bad, total, objective.target)
-    return out
