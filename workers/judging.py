@@ -17,10 +17,10 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from judge import (
     JudgeFailed,
@@ -46,6 +46,10 @@ from workers.context import OFFLINE_MODEL, JobContext
 from workers.metrics import record_judgement, record_llm_skipped
 
 log = logging.getLogger(__name__)
+# Core tables for record_outcome's updates: an ORM-entity update would also evaluate the
+# session's identity map, for nothing.
+_SESSIONS = cast(Table, SessionRow.__table__)
+_RUN_ITEMS = cast(Table, RunItem.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,8 +300,8 @@ async def record_outcome(
         usage = outcome.values or {}
         if run_id is not None:
             await db.execute(
-                update(RunItem)
-                .where(RunItem.run_id == run_id, RunItem.session_pk == row.pk)
+                update(_RUN_ITEMS)
+                .where(_RUN_ITEMS.c.run_id == run_id, _RUN_ITEMS.c.session_pk == row.pk)
                 .values(
                     status="done" if outcome.status == "judged" else outcome.status,
                     reason=outcome.reason,
@@ -310,12 +314,12 @@ async def record_outcome(
         else:
             failed = outcome.status == "failed"
             await db.execute(
-                update(SessionRow)
-                .where(SessionRow.pk == row.pk)
+                update(_SESSIONS)
+                .where(_SESSIONS.c.pk == row.pk)
                 .values(
                     judge_status=outcome.status,
                     judge_reason=outcome.reason,
-                    judge_attempts=SessionRow.judge_attempts + (1 if failed else 0),
+                    judge_attempts=_SESSIONS.c.judge_attempts + (1 if failed else 0),
                     status_changed_at=now,
                 )
             )
