@@ -68,14 +68,22 @@ async def enqueue(pks: list[int]) -> None:
     await queue.close()
 
 
+WARM_UP = 20
+"""Sessions judged first and not counted: a worker pays its one-time costs (the tokenizer,
+compiled templates and statements, the first connections) once, not per session."""
+
+
 async def overhead(url: str, pks: list[int]) -> dict[str, float]:
     """CPU ms per session of our own judge work, one step at a time: render the input,
-    validate the answer, store the verdict (what the worker adds around the LLM call)."""
+    validate the answer, store the verdict (what the worker adds around the LLM call),
+    after ``WARM_UP`` sessions."""
     ctx = await build_context(Settings(database_url=url))
     prompt = ctx.registry.get("outcome/v1")
     answer = orjson.dumps(VERDICT)
     totals = dict.fromkeys(("render", "validate", "store"), 0.0)
-    for pk in pks:
+    for n, pk in enumerate(pks):
+        if n == WARM_UP:
+            totals = dict.fromkeys(totals, 0.0)
         loaded = await load_job_input(ctx, pk, None, prompt.key)
         assert loaded is not None
         t0 = time.process_time()
@@ -95,7 +103,7 @@ async def overhead(url: str, pks: list[int]) -> dict[str, float]:
         totals["validate"] += t2 - t1
         totals["store"] += t3 - t2
     await ctx.close()
-    return {k: v / len(pks) * 1000 for k, v in totals.items()}
+    return {k: v / (len(pks) - WARM_UP) * 1000 for k, v in totals.items()}
 
 
 async def tally(url: str) -> tuple[int, int, int]:
@@ -191,7 +199,7 @@ def main() -> None:
             asyncio.run(enqueue(pks))
             wall, cpu = run_worker(url, llm.url)
             verdicts, distinct, judged = asyncio.run(tally(url))
-            parts = asyncio.run(overhead(url, pks[:300]))
+            parts = asyncio.run(overhead(url, pks[: 300 + WARM_UP]))
     finally:
         llm.stop()
     print("| measure | figure | target |")
@@ -202,7 +210,8 @@ def main() -> None:
     print(f"| worker CPU per session, start-up excluded | {per_session:.2f} ms | |")
     ours = sum(parts.values())
     detail = ", ".join(f"{k} {v:.2f}" for k, v in parts.items())
-    print(f"| judge overhead per session ({detail}) | {ours:.2f} ms CPU | < 5 ms |")
+    label = f"judge overhead per session, after {WARM_UP} to warm up ({detail})"
+    print(f"| {label} | {ours:.2f} ms CPU | < 5 ms |")
     print(f"| verdicts / distinct sessions | {verdicts:,} / {distinct:,} | no loss, no doubles |")
     print(f"| LLM requests | {len(llm.requests):,} | |")
     print()
