@@ -19,10 +19,11 @@ from rules.slo import SloConfig
 from store.engine import create_engine
 from store.keys import Principal
 from store.settings import Settings
-from workers.alerts import alert_loop, load_slo
+from workers.alerts import load_slo, run_alert_cycle
 from workers.context import JobContext, build_context
 from workers.judging import judge_session
-from workers.llm_rollup import rollup_loop
+from workers.llm_rollup import roll_up_calls
+from workers.periodic import every
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
 from workers.runs import start_run
 from workers.sweep import sweep
@@ -54,15 +55,6 @@ class AppState:
         return self.jobs.thresholds
 
 
-async def _sweep_forever(jobs: JobContext, interval: float) -> None:
-    while True:
-        try:
-            await sweep(jobs)
-        except Exception:
-            log.exception("sweep failed; trying again in %.0f s", interval)
-        await asyncio.sleep(interval)
-
-
 def in_process_queue(jobs: JobContext) -> InProcessQueue:
     return InProcessQueue(
         lambda pk, prompt, run_id: judge_session(jobs, pk, prompt, run_id),
@@ -77,32 +69,25 @@ async def app_state(settings: Settings) -> AsyncIterator[AppState]:
     and the llm rollup run in-process."""
     slo = load_slo(settings.slo_file)  # a bad SLO file stops the start here
     jobs = await build_context(settings, create_engine(settings))
-    sweeper: asyncio.Task[None] | None = None
-    alerter: asyncio.Task[None] | None = None
-    roller: asyncio.Task[None] | None = None
+    loops: list[asyncio.Task[None]] = []
     if settings.redis_url:
         # No ping at start: the API takes sessions while Redis is away; the sweep catches up.
         queue: JobQueue = ArqQueue(ArqRedis.from_url(settings.redis_url))
     else:
         queue = in_process_queue(jobs)
-        sweeper = asyncio.create_task(_sweep_forever(jobs, settings.sweep_interval_seconds))
-        alerter = asyncio.create_task(alert_loop(jobs, slo, settings.alert_interval_seconds))
-        roller = asyncio.create_task(rollup_loop(jobs, settings.llm_rollup_interval_seconds))
+        periodic = [
+            (settings.sweep_interval_seconds, "sweep", lambda: sweep(jobs)),
+            (settings.alert_interval_seconds, "alerts", lambda: run_alert_cycle(jobs, slo)),
+            (settings.llm_rollup_interval_seconds, "llm rollup", lambda: roll_up_calls(jobs)),
+        ]
+        loops = [asyncio.create_task(every(*args)) for args in periodic]
     jobs.queue = queue
     try:
         yield AppState(settings, jobs, queue, slo=slo)
     finally:
-        if sweeper is not None:
-            sweeper.cancel()
+        for loop in loops:
+            loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
-        if alerter is not None:
-            alerter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await alerter
-        if roller is not None:
-            roller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await roller
+                await loop
         await queue.close()
         await jobs.close()

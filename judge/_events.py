@@ -17,15 +17,13 @@ from dataclasses import dataclass
 
 from judge._batch import Batch
 from judge._compact import compact_args
-from judge._groups import Group
+from judge._groups import LLM_CALL, TOOL_CALL, Group
 from judge._wrappers import unwrap
 from rules.loops import failure_text
 from rules.model import Event, EventType
 
 Draft = list[str | int]
 Drafter = Callable[[Event, Batch, int | None], Draft]
-_TOOL_CALL = EventType.TOOL_CALL.value
-_LLM_CALL = EventType.LLM_CALL.value
 _MESSAGES = frozenset(
     {
         EventType.USER_MESSAGE.value,
@@ -51,7 +49,7 @@ class Context:
 
 def shown_text(event: Event) -> str:
     """The long text of an event, the one ``same`` can stand for: a message or an output."""
-    if event.type == _TOOL_CALL:
+    if event.type == TOOL_CALL:
         return (event.output or "").strip()
     return (event.text or "").strip() if event.type in _MESSAGES else ""
 
@@ -60,7 +58,7 @@ def draft(group: Group, batch: Batch, context: Context) -> tuple[Draft, int | No
     """The line of ``group`` and the reference of its tool name, if it is a tool call."""
     event, prefix = group.event, f"[{group.index}] "
     same = context.same.get(group.index)
-    if event.type == _TOOL_CALL:
+    if event.type == TOOL_CALL:
         tool = batch.add(event.tool or "?", "name")
         return [prefix, *_tool_call(group, tool, batch, same, context.wrappers)], tool
     drafter = _DRAFTERS.get(event.type, _other)
@@ -159,7 +157,7 @@ _DRAFTERS: dict[str, Drafter] = {
     EventType.USER_MESSAGE.value: _text("user"),
     EventType.ASSISTANT_MESSAGE.value: _text("assistant"),
     EventType.COMPLETION.value: _text("completion"),
-    _LLM_CALL: _llm_call,
+    LLM_CALL: _llm_call,
     EventType.ERROR.value: _error,
     EventType.FEEDBACK.value: _feedback,
     EventType.CONTEXT_CONDENSED.value: _condensed,

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from rules.loops import canonical_args, failure_text
 from rules.model import KNOWN_EVENT_TYPES, Event, EventType
 
-_TOOL_CALL = EventType.TOOL_CALL.value
-_LLM_CALL = EventType.LLM_CALL.value
+TOOL_CALL = EventType.TOOL_CALL.value
+LLM_CALL = EventType.LLM_CALL.value
 _MUST_KEEP = frozenset(
     {
         EventType.USER_MESSAGE.value,
@@ -47,12 +47,12 @@ class Group:
     @property
     def must_keep(self) -> bool:
         event = self.event
-        return event.type in _MUST_KEEP or (event.type in (_TOOL_CALL, _LLM_CALL) and event.failed)
+        return event.type in _MUST_KEEP or (event.type in (TOOL_CALL, LLM_CALL) and event.failed)
 
 
 def hidden(event: Event) -> bool:
     """Whether the event gets no line unless it is the last: a successful llm_call."""
-    return event.type == _LLM_CALL and not event.failed
+    return event.type == LLM_CALL and not event.failed
 
 
 def group_events(events: Sequence[Event]) -> list[Group]:
@@ -69,7 +69,7 @@ def group_events(events: Sequence[Event]) -> list[Group]:
         if hidden(event) and index != last:
             pending += 1
             continue
-        if event.type == _TOOL_CALL:
+        if event.type == TOOL_CALL:
             signature = (event.tool, canonical_args(event.args), event.failed, failure_text(event))
             if run is not None and run.signature == signature:
                 run.repeats += 1

@@ -15,8 +15,6 @@ resolve alerts and one to write their deliveries.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,8 +39,6 @@ from workers.alert_delivery import DeliveryReport, deliver_alerts, webhook_targe
 from workers.context import JobContext
 from workers.slo_budgets import budgets_left, count_next_day
 from workers.slo_status import GroupStatus, alerting_status, firing_rows, project_ids
-
-log = logging.getLogger(__name__)
 
 
 def load_slo(path: Path) -> SloConfig:
@@ -193,13 +189,3 @@ async def keep_days_counted(ctx: JobContext, config: SloConfig, now: datetime) -
     async with ctx.sessions() as db:
         await count_next_day(db, config, now, await project_ids(db))
         await db.commit()
-
-
-async def alert_loop(ctx: JobContext, config: SloConfig, interval: float) -> None:
-    """In-process mode: :func:`run_alert_cycle` every ``interval`` seconds, for ever."""
-    while True:
-        try:
-            await run_alert_cycle(ctx, config)
-        except Exception:
-            log.exception("alert evaluation failed; trying again in %.0f s", interval)
-        await asyncio.sleep(interval)

@@ -5,13 +5,8 @@ none is left. Run by arq's cron, or every ``llm_rollup_interval_seconds`` in-pro
 
 from __future__ import annotations
 
-import asyncio
-import logging
-
 from store.llm_rollup import roll_up
 from workers.context import JobContext
-
-log = logging.getLogger(__name__)
 
 
 async def roll_up_calls(ctx: JobContext) -> int:
@@ -24,13 +19,3 @@ async def roll_up_calls(ctx: JobContext) -> int:
         total += done
         if done < batch:
             return total
-
-
-async def rollup_loop(ctx: JobContext, interval: float) -> None:
-    """In-process mode: :func:`roll_up_calls` every ``interval`` seconds, for ever."""
-    while True:
-        try:
-            await roll_up_calls(ctx)
-        except Exception:
-            log.exception("llm rollup failed; trying again in %.0f s", interval)
-        await asyncio.sleep(interval)
