@@ -27,6 +27,7 @@ from workers.periodic import every
 from workers.queue import ArqQueue, InProcessQueue, JobQueue
 from workers.runs import start_run
 from workers.sweep import sweep
+from workers.trend_rollup import refresh_trends
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ async def app_state(settings: Settings) -> AsyncIterator[AppState]:
             (settings.sweep_interval_seconds, "sweep", lambda: sweep(jobs)),
             (settings.alert_interval_seconds, "alerts", lambda: run_alert_cycle(jobs, slo)),
             (settings.llm_rollup_interval_seconds, "llm rollup", lambda: roll_up_calls(jobs)),
+            (settings.trend_rollup_interval_seconds, "trend rollup", lambda: refresh_trends(jobs)),
         ]
         loops = [asyncio.create_task(every(*args)) for args in periodic]
     jobs.queue = queue

@@ -8,11 +8,10 @@ rollups and raw calls that store/llm_dashboard_rows.py reads.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from store import histogram
@@ -48,12 +47,6 @@ def _stats(counters: Sequence[int], errors: dict[str, int], bins: Mapping[str, A
     )  # fmt: skip
 
 
-def _counts(pairs: str) -> Iterable[tuple[int, int]]:
-    """``bin,count,…`` as (bin, count) pairs."""
-    numbers = orjson.loads(f"[{pairs}]")
-    return zip(numbers[::2], numbers[1::2], strict=True)
-
-
 async def llm_dashboard(db: DbSession, query: LlmQuery) -> Grid[LlmStats]:
     await tune(db)
     counters: dict[tuple[int, GroupKey], Sequence[int]] = {}
@@ -73,6 +66,6 @@ async def llm_dashboard(db: DbSession, query: LlmQuery) -> Grid[LlmStats]:
         elif kind == "errors":
             errors[key][error_type] = values[0]
         else:
-            bins[key][kind].extend(_counts(pairs))
+            bins[key][kind].extend(histogram.parse_pairs(pairs))
     found = {key: _stats(c, errors.get(key, {}), bins[key]) for key, c in counters.items()}
     return fill_grid(found, query.timeline.size, bool(query.group_by), LlmStats)

@@ -22,7 +22,8 @@ from store.models import LlmCall, SessionRow
 from store.quantiles import pg_values, python_quantiles, values_quantiles
 from store.session_queries import SessionFilter
 from store.session_trends import session_trend
-from store.trends import OutcomeCounts, TrendQuery, outcome_trend
+from store.trend_query import TrendQuery
+from store.trends import OutcomeCounts, outcome_trend
 
 CURRENT, BASELINE = 0, 1
 

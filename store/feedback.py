@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 from rules import Session
 from rules.model import EventType
 from store.models import Feedback, SessionRow
+from store.trend_changes import mark_sessions
 
 Origin = Literal["api", "event"]
 Outcome = Literal["created", "updated", "stale"]
@@ -86,6 +87,11 @@ async def record_feedback(
     outcome: Outcome = "stale" if applied is None else "updated" if existed else "created"
     if applied is not None:
         await count_thumbs(db, project_id, [values.session_id])
+        await db.execute(
+            mark_sessions(
+                SessionRow.project_id == project_id, SessionRow.session_id == values.session_id
+            )
+        )
     return stored, outcome
 
 

@@ -25,7 +25,8 @@ from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, case, cast, func, literal
+import orjson
+from sqlalchemy import ColumnElement, Integer, String, case, cast, func, literal
 
 SCHEMA = 4
 BINS_PER_OCTAVE = 2**SCHEMA
@@ -72,3 +73,15 @@ def quantiles(counts: Iterable[tuple[int, int]], qs: Sequence[float]) -> list[fl
         return low + (position - lower) * (value(lower + 1) - low)
 
     return [quantile(q) for q in qs]
+
+
+def pairs_sql(bin_: Any, count: Any) -> ColumnElement[str]:
+    """An aggregate of ``bin,count,bin,count,…``: the inside of a JSON array, quicker to
+    fetch than a row per bin and quick to parse (:func:`parse_pairs`)."""
+    return func.aggregate_strings(cast(bin_, String) + "," + cast(count, String), ",")
+
+
+def parse_pairs(pairs: str) -> Iterable[tuple[int, int]]:
+    """``bin,count,…`` as (bin, count) pairs."""
+    numbers = orjson.loads(f"[{pairs}]")
+    return zip(numbers[::2], numbers[1::2], strict=True)

@@ -23,6 +23,7 @@ from rules.schemas import LlmCallRecord, SessionMetrics
 from store.feedback import store_event_feedback
 from store.llm_rollup import unroll_session
 from store.models import LlmCall, SessionEvents, SessionRow
+from store.trend_changes import mark_sessions, mark_times
 from store.verdicts import move_current_verdicts
 
 Status = Literal["created", "duplicate", "replaced", "conflict"]
@@ -149,11 +150,13 @@ async def _replace(
     db: DbSession, project_id: int, pk: int, item: PreparedSession, judge_status: str
 ) -> None:
     await unroll_session(db, pk)  # its old calls leave the rollups with them
+    await db.execute(mark_sessions(SessionRow.pk == pk))  # the hour it leaves
     now = datetime.now(UTC)
     values = _session_values(project_id, item, now, judge_status)
     values.pop("received_at")
     await db.execute(update(SessionRow).where(SessionRow.pk == pk).values(**values))
     await move_current_verdicts(db, pk, values["occurred_at"])
+    await mark_times(db, project_id, [values["occurred_at"]])
     await db.execute(delete(LlmCall).where(LlmCall.session_pk == pk))
     await db.execute(delete(SessionEvents).where(SessionEvents.session_pk == pk))
     await _write_children(db, project_id, [(pk, item)])
@@ -216,6 +219,9 @@ async def _insert_new(
     )
     rows = [_session_values(project_id, it, now, judge_status) for _, it in unique]
     inserted: dict[str, int] = dict((await db.execute(stmt, rows)).all())
+    await mark_times(
+        db, project_id, [r["occurred_at"] for r in rows if r["session_id"] in inserted]
+    )
     await _write_children(
         db,
         project_id,

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from store.buckets import Timeline, positions
+from store.histogram import pairs_sql
 from store.llm_rollup_parts import DIMENSIONS, GRAINS, PARTS, Part, read_dimension
 from store.models import LlmCall, LlmRollupGroup, SessionRow
 from store.rollup_spans import RangeSplit, Span, split_range
@@ -138,11 +139,6 @@ def _totals(query: LlmQuery, part: Part, split: RangeSplit, dialect: str) -> Sel
     )  # fmt: skip
 
 
-def _pairs(bin_: Any, count: Any) -> ColumnElement[str]:
-    """``bin,count,bin,count,…``: the inside of a JSON array, quick to parse."""
-    return func.aggregate_strings(cast(bin_, String) + "," + cast(count, String), ",")
-
-
 def _rollup_histograms(
     query: LlmQuery, part: Part, grain: str, span: Span, dialect: str
 ) -> Select[Any]:
@@ -152,7 +148,7 @@ def _rollup_histograms(
     table = part.table
     dims = {name: read_dimension(name) for name in DIMENSIONS}
     stored = select(
-        table.c.bucket_start, table.c.group_id, _pairs(table.c.bin, table.c.count).label("pairs")
+        table.c.bucket_start, table.c.group_id, pairs_sql(table.c.bin, table.c.count).label("pairs")
     ).where(
         table.c.project_id == query.project_id,
         table.c.grain == GRAINS[grain],
@@ -187,7 +183,7 @@ def _histograms(query: LlmQuery, part: Part, split: RangeSplit, dialect: str) ->
         bin_, count = columns[grouped:]
         found.append(
             select(
-                _kind(part), *columns[:grouped], cast(null(), String), _pairs(bin_, count),
+                _kind(part), *columns[:grouped], cast(null(), String), pairs_sql(bin_, count),
                 *_no_counters(0),
             ).group_by(*positions(1 + grouped))
         )  # fmt: skip

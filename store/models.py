@@ -534,3 +534,96 @@ class LlmRollupBin(_LlmRollupKey, Base):
     metric: Mapped[int] = mapped_column(SmallInteger)
     bin: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(BigId)
+
+
+class TrendChange(Base):
+    """A write that changed what trends count in the hour holding ``occurred_at`` (a
+    session stored or replaced, a verdict, a thumbs recount): until the trend rollup job
+    takes it, trends read that hour from the sessions themselves (store/trend_rollup.py).
+    Rows are only appended by writers and deleted by the job: no writer waits on another."""
+
+    __tablename__ = "trend_changes"
+    __table_args__ = (Index("ix_trend_changes_project_occurred", "project_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    project_id: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class _TrendRollupKey:
+    """An hourly or daily bucket (``store.llm_rollup_parts.GRAINS``) of one dimension's
+    value (``store.trend_rollup_parts.DIMENSIONS``; 'none' holds every session with a NULL
+    value). Rows are recomputed whole, never upserted, so the key needs no uniqueness and
+    NULL values stay NULL. No foreign keys: the rows derive from sessions."""
+
+    project_id: Mapped[int] = mapped_column(Integer)
+    grain: Mapped[int] = mapped_column(SmallInteger)
+    dimension: Mapped[int] = mapped_column(SmallInteger)
+    bucket_start: Mapped[datetime] = mapped_column(UtcDateTime)
+    value: Mapped[str | None] = mapped_column(String(256))
+
+
+_TREND_KEY = ("project_id", "dimension", "grain", "bucket_start")
+
+
+class TrendRollup(_TrendRollupKey, Base):
+    """Session counters per bucket and dimension value (what store/session_trends.py and
+    the session side of outcome trends add up)."""
+
+    __tablename__ = "trend_rollups"
+    __table_args__ = (Index("ix_trend_rollups_key", *_TREND_KEY),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    sessions: Mapped[int] = mapped_column(BigId)
+    user_turns: Mapped[int] = mapped_column(BigId)
+    tool_calls: Mapped[int] = mapped_column(BigId)
+    tool_errors: Mapped[int] = mapped_column(BigId)
+    stuck: Mapped[int] = mapped_column(BigId)
+    condensed: Mapped[int] = mapped_column(BigId)
+    tokens_total: Mapped[int] = mapped_column(BigId)
+    cost_nanos: Mapped[int] = mapped_column(BigId, doc="Cost in 1e-9 USD: integer sums are exact.")
+    end_completed: Mapped[int] = mapped_column(BigId)
+    end_user_closed: Mapped[int] = mapped_column(BigId)
+    end_timeout: Mapped[int] = mapped_column(BigId)
+    end_error: Mapped[int] = mapped_column(BigId)
+    end_unknown: Mapped[int] = mapped_column(BigId)
+    feedback: Mapped[int] = mapped_column(BigId)
+    feedback_up: Mapped[int] = mapped_column(BigId)
+
+
+class TrendRollupBin(_TrendRollupKey, Base):
+    """Sessions per histogram bin (store/histogram.py) of one timing
+    (``store.trend_rollup_parts.TIMINGS``: duration, time to first response)."""
+
+    __tablename__ = "trend_rollup_bins"
+    __table_args__ = (Index("ix_trend_rollup_bins_key", *_TREND_KEY),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    metric: Mapped[int] = mapped_column(SmallInteger)
+    bin: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(BigId)
+
+
+class VerdictRollup(_TrendRollupKey, Base):
+    """The current verdicts of one prompt version per bucket and dimension value, with
+    the thumbs of the sessions they judge (the outcome side of outcome trends)."""
+
+    __tablename__ = "verdict_rollups"
+    __table_args__ = (Index("ix_verdict_rollups_key", "prompt", *_TREND_KEY),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    prompt: Mapped[str] = mapped_column(String(128))
+    judged: Mapped[int] = mapped_column(BigId)
+    term_completed: Mapped[int] = mapped_column(BigId)
+    term_abandoned: Mapped[int] = mapped_column(BigId)
+    term_errored: Mapped[int] = mapped_column(BigId)
+    term_timed_out: Mapped[int] = mapped_column(BigId)
+    help_helpful: Mapped[int] = mapped_column(BigId)
+    help_partially_helpful: Mapped[int] = mapped_column(BigId)
+    help_unhelpful: Mapped[int] = mapped_column(BigId)
+    help_unknown: Mapped[int] = mapped_column(BigId)
+    confidence_sum: Mapped[float] = mapped_column(Float)
+    confidence_n: Mapped[int] = mapped_column(BigId)
+    judged_feedback: Mapped[int] = mapped_column(BigId)
+    down_on_positive: Mapped[int] = mapped_column(BigId)
+    up_on_negative: Mapped[int] = mapped_column(BigId)

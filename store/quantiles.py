@@ -1,11 +1,11 @@
 """Percentiles of grouped rows, with the arithmetic of Postgres' ``percentile_cont``
 (``rules.stats.percentile``), so both backends answer the same floats on the same data
-(tests/test_trends.py checks it).
+(tests/test_trends_quantiles.py checks the arithmetic).
 
 Postgres collects each group's values in the grouped read itself (``pg_values``: a hash
 aggregation in parallel workers, where ``percentile_cont`` over the rows would first sort
-every row by group) and takes ``percentile_cont`` over each group's array, in the
-database (store/session_trends.py); SQLite's values are read apart (``python_quantiles``).
+every row by group), and the percentiles of each group's array are taken here
+(store/degradations.py); SQLite's values are read apart (``python_quantiles``).
 Only the two ranks around each quantile's position are needed, so ``values_quantiles``
 partitions the values around them (numpy's introselect) instead of sorting them.
 """

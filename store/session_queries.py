@@ -27,6 +27,11 @@ class SessionFilter:
     end_reason: str | None = None
     stuck: bool | None = None
 
+    @property
+    def narrows(self) -> bool:
+        """Whether it selects fewer sessions than all of a time range."""
+        return any(v is not None for v in (self.source, self.model, self.end_reason, self.stuck))
+
     def apply(self, stmt: Select[Any]) -> Select[Any]:
         conditions = []
         if self.time_from is not None:

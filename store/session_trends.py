@@ -1,31 +1,33 @@
-"""Session metrics per time bucket and group: percentiles of duration and time to first
-response, means, error, stuck and condense counts, tokens, cost and the end-reason mix.
+"""Session metrics per time bucket and group: median and p90 of duration and time to
+first response, means, error, stuck and condense counts, tokens, cost and the end-reason
+mix, read as store/trend_reads.py says.
 
-On Postgres one hash aggregation (in parallel workers) answers the counts and collects
-each group's timings; ``percentile_cont`` then runs over each group's own array, in the
-database, instead of over every row sorted by group first (the bulk of the time before).
-On SQLite the timings are read apart and their percentiles taken in Python, with the
-same arithmetic.
+The percentiles are estimated from log-bucketed histograms (store/histogram.py, within
+2.19 % of the exact ``percentile_cont``): the database counts each group's sessions per
+bin, from rollup rows and sessions alike, so the same data answers the same figures
+whichever rows it was read from, on Postgres and SQLite.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
-from rules.model import EndReason
-from store.analytics import Grid, is_postgres, tune
-from store.models import SessionRow
-from store.quantiles import Quantiles, pg_values, python_quantiles
-from store.trends import TrendQuery
+from store import histogram
+from store.analytics import Grid, tune
+from store.llm_rollup_parts import NANOS
+from store.quantiles import Quantiles
+from store.trend_query import TrendQuery
+from store.trend_reads import histogram_statement, part_statement, sources
+from store.trend_rollup_parts import BINS, END_REASONS, SESSIONS, TIMINGS
 
-END_REASONS: tuple[str, ...] = get_args(EndReason)
 UNKNOWN = "unknown"
 """The end-reason key of sessions that carried none."""
 QS = (0.5, 0.9)
+TIMING_OF = {code: name for name, (code, _) in TIMINGS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,72 +50,40 @@ class SessionStats:
     )
 
 
-def _columns() -> list[Any]:
-    s = SessionRow
-    return [
-        func.count(),
-        func.avg(s.user_turns),
-        func.avg(s.tool_calls),
-        func.coalesce(func.sum(s.tool_calls), 0),
-        func.coalesce(func.sum(s.tool_errors), 0),
-        func.count().filter(s.stuck.is_(True)),
-        func.count().filter(s.condense_count > 0),
-        func.coalesce(func.sum(s.tokens_total), 0),
-        func.coalesce(func.sum(s.cost_usd), 0.0),
-        *(func.count().filter(s.end_reason == r) for r in END_REASONS),
-        func.count().filter(s.end_reason.is_(None)),
-    ]
-
-
-def _pg_percentiles(values: ColumnElement[Any]) -> ColumnElement[Any]:
-    """``percentile_cont`` of quantiles ``QS`` over one group's collected values."""
-    value = func.unnest(values).column_valued("v")
-    fractions: ColumnElement[Any] = literal_column(
-        f"ARRAY[{', '.join(repr(q) for q in QS)}]::float8[]"
-    )
-    return select(func.percentile_cont(fractions).within_group(value)).scalar_subquery()
-
-
-def _stats(values: Any, quantiles: list[Quantiles]) -> SessionStats:
-    sessions, turns, tools, calls, errors, stuck, condensed, tokens, cost, *reasons = values
+def _stats(c: dict[str, Any], timings: dict[str, Quantiles]) -> SessionStats:
+    n = c["sessions"]
     return SessionStats(
-        sessions=sessions,
-        duration_ms=quantiles[0],
-        ttfr_ms=quantiles[1],
-        mean_user_turns=None if turns is None else float(turns),
-        mean_tool_calls=None if tools is None else float(tools),
-        tool_calls=int(calls),
-        tool_errors=int(errors),
-        stuck=stuck,
-        condensed=condensed,
-        tokens_total=int(tokens),
-        cost_usd=float(cost),
-        end_reasons=dict(zip((*END_REASONS, UNKNOWN), reasons, strict=True)),
+        sessions=n,
+        duration_ms=timings["duration_ms"],
+        ttfr_ms=timings["ttfr_ms"],
+        mean_user_turns=c["user_turns"] / n,
+        mean_tool_calls=c["tool_calls"] / n,
+        tool_calls=c["tool_calls"],
+        tool_errors=c["tool_errors"],
+        stuck=c["stuck"],
+        condensed=c["condensed"],
+        tokens_total=c["tokens_total"],
+        cost_usd=c["cost_nanos"] / NANOS,
+        end_reasons={r: c[f"end_{r}"] for r in (*END_REASONS, UNKNOWN)},
     )
-
-
-def _quantiles(values: list[float] | None) -> Quantiles:
-    """A group's Postgres percentiles; NULL where it had no values."""
-    return list(values) if values is not None else [None] * len(QS)
 
 
 async def session_trend(db: DbSession, query: TrendQuery) -> Grid[SessionStats]:
     await tune(db)
-    k = query.keys
-    timings = (SessionRow.duration_ms, SessionRow.ttfr_ms)
-    if is_postgres(db):
-        grouped = query.select(db, *_columns(), *(pg_values(col) for col in timings)).subquery()
-        *counted, durations, ttfrs = grouped.c
-        stmt = select(*counted, _pg_percentiles(durations), _pg_percentiles(ttfrs))
-        found = {
-            query.key(row): _stats(row[k:-2], [_quantiles(v) for v in row[-2:]])
-            for row in await db.execute(stmt)
-        }
-    else:
-        values = query.select(db, *timings, grouped=False)
-        quantiles = await python_quantiles(db, values, k, [QS, QS])
-        found = {
-            query.key(row): _stats(row[k:], quantiles[tuple(row[:k])])
-            for row in await db.execute(query.select(db, *_columns()))
-        }
-    return query.fill(found, SessionStats)
+    split = await sources(db, query)
+    rows = await db.execute(part_statement(db, query, [SESSIONS], split))
+    counters = {
+        query.key(r): dict(zip(SESSIONS.values, r[query.keys :], strict=True)) for r in rows
+    }
+    timings: dict[Any, dict[str, Quantiles]] = defaultdict(dict)
+    for *keys, metric, pairs in await db.execute(histogram_statement(db, query, BINS, split)):
+        counts = Counter[int]()
+        for bin_, count in histogram.parse_pairs(pairs):
+            counts[bin_] += count
+        timings[query.key(keys)][TIMING_OF[metric]] = histogram.quantiles(counts.items(), QS)
+    empty: Quantiles = [None] * len(QS)
+    cells = {
+        key: _stats(c, {name: timings[key].get(name, empty) for name in ("duration_ms", "ttfr_ms")})
+        for key, c in counters.items()
+    }
+    return query.fill(cells, SessionStats)

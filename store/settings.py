@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     llm_rollup_batch: int = Field(
         default=2000, ge=1, le=10_000, description="Sessions rolled up per transaction."
     )
+    trend_rollup_interval_seconds: float = Field(
+        default=60.0, gt=0, description="In-process mode: how often trend rollups catch up."
+    )
 
     # alerts
     slo_file: Path = Field(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession as DbSession
 
 from store.models import CurrentVerdict, SessionRow, VerdictRow
 from store.pagination import newest_first
+from store.trend_changes import mark_sessions
 
 
 def dedupe_key(
@@ -28,6 +29,8 @@ _CURRENT_COLUMNS = ("project_id", "verdict_id", "termination", "helpfulness", "c
 _SESSION_TIME = (
     select(SessionRow.occurred_at).where(SessionRow.pk == bindparam("of_session")).scalar_subquery()
 )
+
+_MARK_SESSION = mark_sessions(SessionRow.pk == bindparam("of_session"))
 
 
 @cache
@@ -60,6 +63,7 @@ async def insert_verdict(db: DbSession, values: dict[str, Any]) -> int | None:
     row = {"session_pk": values["session_pk"], "prompt": values["prompt"]}
     row |= {column: values[column] for column in _CURRENT_COLUMNS if column != "verdict_id"}
     await db.execute(current, row | {"verdict_id": verdict_id, "of_session": row["session_pk"]})
+    await db.execute(_MARK_SESSION, {"of_session": row["session_pk"]})
     return verdict_id
 
 

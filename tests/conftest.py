@@ -9,6 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -113,6 +114,31 @@ def api(request: pytest.FixtureRequest) -> Api:
         f"{'pg' if request.param == 'postgres' else 'sqlite'}_api"
     )
     return fixture
+
+
+def quiet_backends(**overrides: object) -> tuple[Any, Any, Any]:
+    """Fixtures ``quiet_pg``, ``quiet_sqlite`` (apps of a test module's own, with settings
+    ``overrides``: say, a background loop that stays idle, so the tests decide when its
+    job runs) and ``api`` (each in turn); assign them to those names in the module."""
+
+    @pytest.fixture(scope="module")
+    async def quiet_pg(pg_url: str) -> AsyncIterator[Api]:
+        async for api in serve_api(pg_url, **overrides):
+            yield api
+
+    @pytest.fixture(scope="module")
+    async def quiet_sqlite(sqlite_url: str) -> AsyncIterator[Api]:
+        async for api in serve_api(sqlite_url, **overrides):
+            yield api
+
+    @pytest.fixture(params=["postgres", "sqlite"])
+    def api(request: pytest.FixtureRequest) -> Api:
+        quiet: Api = request.getfixturevalue(
+            f"quiet_{'pg' if request.param == 'postgres' else 'sqlite'}"
+        )
+        return quiet
+
+    return quiet_pg, quiet_sqlite, api
 
 
 @pytest.fixture

@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import Float, func, literal, select
 
 from store.histogram import bin_of, bin_sql
 from store.llm_rollup import roll_up
 from store.llm_rollup_parts import GRAINS, METRICS
 from store.models import LlmCall, LlmRollup, LlmRollupBin, SessionRow
-from tests.conftest import Api, serve_api
+from tests.conftest import Api, quiet_backends, serve_api
 from tests.llm_seed import (
     DAY0,
     QUERIES,
@@ -38,27 +36,7 @@ from workers.arq_worker import WorkerSettings, llm_rollup_job
 from workers.llm_rollup import roll_up_calls
 
 IDLE = {"llm_rollup_interval_seconds": 3600}
-
-
-@pytest.fixture(scope="module")
-async def quiet_pg(pg_url: str) -> AsyncIterator[Api]:
-    async for api in serve_api(pg_url, **IDLE):
-        yield api
-
-
-@pytest.fixture(scope="module")
-async def quiet_sqlite(sqlite_url: str) -> AsyncIterator[Api]:
-    async for api in serve_api(sqlite_url, **IDLE):
-        yield api
-
-
-@pytest.fixture(params=["postgres", "sqlite"])
-def api(request: pytest.FixtureRequest) -> Api:
-    """Here: an app on each backend in turn whose rollup loop stays idle."""
-    quiet: Api = request.getfixturevalue(
-        f"quiet_{'pg' if request.param == 'postgres' else 'sqlite'}"
-    )
-    return quiet
+quiet_pg, quiet_sqlite, api = quiet_backends(**IDLE)
 
 
 async def test_dashboard_is_the_same_unrolled_half_rolled_and_rolled(api: Api, key: str) -> None:

@@ -1,6 +1,7 @@
-"""Migration 0007 on a database that already holds sessions, thumbs and verdicts: every
-session gets its thumbs counted and every current verdict its session's time, on Postgres
-and SQLite."""
+"""Migrations 0007 and 0009 on a database that already holds sessions, thumbs and
+verdicts: every session gets its thumbs counted and every current verdict its session's
+time; every hour holding sessions is named for the trend rollup job, which then builds
+its rollups; on Postgres and SQLite."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from store.migrate import upgrade_async
+from store.trend_rollup import refresh
 from tests.conftest import PG_ADMIN, PG_HOST
 
 ROWS = [
@@ -23,7 +25,11 @@ ROWS = [
         " attributes, event_count, stuck, metrics, judge_status, status_changed_at,"
         f" received_at, updated_at) VALUES ({pk}, 1, '{sid}', 'h', '{at}', '{{}}', 1, false,"
         " '{}', 'judged', '2026-11-21 00:00:00', '2026-11-21 00:00:00', '2026-11-21 00:00:00')"
-        for pk, sid, at in [(1, "a", "2026-11-21 09:00:00"), (2, "b", "2026-11-22 10:30:00")]
+        # as the app stores them on SQLite: with microseconds
+        for pk, sid, at in [
+            (1, "a", "2026-11-21 09:00:00.000000"),
+            (2, "b", "2026-11-22 10:30:00.000000"),
+        ]
     ),
     *(
         "INSERT INTO feedback (project_id, session_id, user_key, rating, ts, origin, created_at)"
@@ -74,5 +80,30 @@ async def test_existing_thumbs_are_counted_and_verdicts_timed(url: str) -> None:
                 await conn.execute(text("SELECT occurred_at FROM current_verdicts"))
             ).one()
             assert str(occurred).startswith("2026-11-22 10:30:00")
+    finally:
+        await engine.dispose()
+
+
+async def test_existing_hours_are_named_and_rolled_up(url: str) -> None:
+    await upgrade_async(url, "0008")
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for statement in ROWS:
+                await conn.execute(text(statement))
+        await upgrade_async(url, "0009")
+        async with engine.connect() as conn:
+            hours = await conn.execute(text("SELECT occurred_at FROM trend_changes ORDER BY 1"))
+            assert [str(at)[:19] for (at,) in hours] == [
+                "2026-11-21 09:00:00", "2026-11-22 10:30:00",
+            ]  # fmt: skip
+        async with AsyncSession(engine) as db:
+            assert await refresh(db) == 2
+            await db.commit()
+        async with engine.connect() as conn:
+            daily = await conn.execute(
+                text("SELECT sum(sessions) FROM trend_rollups WHERE grain = 2 AND dimension = 0")
+            )
+            assert daily.scalar_one() == 2
     finally:
         await engine.dispose()

@@ -21,6 +21,7 @@ from workers.metrics import serve_worker_metrics
 from workers.queue import ArqQueue
 from workers.runs import start_run
 from workers.sweep import sweep
+from workers.trend_rollup import refresh_trends
 
 
 def _sj(ctx: dict[str, Any]) -> JobContext:
@@ -59,6 +60,10 @@ async def llm_rollup_job(ctx: dict[str, Any]) -> int:
     return await roll_up_calls(_sj(ctx))
 
 
+async def trend_rollup_job(ctx: dict[str, Any]) -> int:
+    return await refresh_trends(_sj(ctx))
+
+
 async def alerts_job(ctx: dict[str, Any]) -> dict[str, int]:
     changes, delivered = await run_alert_cycle(_sj(ctx), ctx["slo"])
     return {"changes": len(changes), "sent": delivered.sent, "failed": delivered.failed}
@@ -78,6 +83,7 @@ class WorkerSettings:
         cron(sweep_job, name="sweep", second={0}, unique=True, run_at_startup=True),
         cron(alerts_job, name="alerts", second={30}, unique=True),
         cron(llm_rollup_job, name="llm_rollup", second={15}, unique=True),
+        cron(trend_rollup_job, name="trend_rollup", second={45}, unique=True),
     ]
     on_startup = startup
     on_shutdown = shutdown

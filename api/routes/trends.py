@@ -31,7 +31,8 @@ from store.degradations import comparison_windows, degradation_counts
 from store.prompt_pins import current_prompt
 from store.session_queries import SessionFilter
 from store.session_trends import session_trend
-from store.trends import TrendQuery, outcome_trend
+from store.trend_query import TrendQuery
+from store.trends import outcome_trend
 
 router = APIRouter(prefix="/v1", tags=["trends"], responses=ERROR_RESPONSES)
 State = Annotated[AppState, Depends(app_state)]
