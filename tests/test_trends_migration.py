@@ -12,7 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from store.migrate import upgrade_async
 from store.trend_rollup import refresh
@@ -63,14 +63,20 @@ async def url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[s
         await admin.close()
 
 
-async def test_existing_thumbs_are_counted_and_verdicts_timed(url: str) -> None:
-    await upgrade_async(url, "0006")
+async def seeded(url: str, before: str, after: str) -> AsyncEngine:
+    """The database at revision ``before``, holding ``ROWS``, migrated to ``after``."""
+    await upgrade_async(url, before)
     engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        for statement in ROWS:
+            await conn.execute(text(statement))
+    await upgrade_async(url, after)
+    return engine
+
+
+async def test_existing_thumbs_are_counted_and_verdicts_timed(url: str) -> None:
+    engine = await seeded(url, "0006", "0007")
     try:
-        async with engine.begin() as conn:
-            for statement in ROWS:
-                await conn.execute(text(statement))
-        await upgrade_async(url, "0007")
         async with engine.connect() as conn:
             thumbs = await conn.execute(
                 text("SELECT session_id, feedback_count, feedback_up FROM sessions ORDER BY pk")
@@ -85,13 +91,8 @@ async def test_existing_thumbs_are_counted_and_verdicts_timed(url: str) -> None:
 
 
 async def test_existing_hours_are_named_and_rolled_up(url: str) -> None:
-    await upgrade_async(url, "0008")
-    engine = create_async_engine(url)
+    engine = await seeded(url, "0008", "0009")
     try:
-        async with engine.begin() as conn:
-            for statement in ROWS:
-                await conn.execute(text(statement))
-        await upgrade_async(url, "0009")
         async with engine.connect() as conn:
             hours = await conn.execute(text("SELECT occurred_at FROM trend_changes ORDER BY 1"))
             assert [str(at)[:19] for (at,) in hours] == [
